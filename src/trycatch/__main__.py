@@ -1,0 +1,5 @@
+"""Allow ``python -m trycatch``."""
+
+from trycatch.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""The Typer application and its global options."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trycatch import __version__
+from trycatch.cli import articles, db, demo, knowledge
+from trycatch.cli.context import AppState
+from trycatch.settings import Settings
+
+app = typer.Typer(
+    name="trycatch",
+    help="Customer support as a try/catch block: docs, knowledge base and an AI agent "
+    "answer first; a human takes what they cannot.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trycatch {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db_url: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database: a SQLAlchemy URL or a SQLite file path "
+            "[default: TRYCATCH_DATABASE_URL, else ./trycatch.db].",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    settings = Settings()
+    ctx.obj = AppState(settings=settings, db_url=db_url or settings.database_url)
+
+
+app.command("ingest")(knowledge.ingest)
+app.command("search")(knowledge.search_command)
+app.command("demo")(demo.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(articles.app, name="kb")
+app.add_typer(knowledge.taxonomy_app, name="taxonomy")
+
+
+def main() -> None:
+    app()

