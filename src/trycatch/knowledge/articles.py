@@ -112,9 +112,9 @@ def _put_live(session: Session, article: Article) -> None:
     document = session.scalars(
         select(Document).where(Document.source_id == source.id, Document.path == path)
     ).one_or_none()
+    version = len(article.versions)
     if document is None:
         document = Document(source_id=source.id, path=path)
-        session.add(document)
     else:
         unindex_document(session, document.id)
     document.title = article.title
@@ -122,9 +122,10 @@ def _put_live(session: Session, article: Article) -> None:
     document.url = f"{ARTICLES_URL}/{article.slug}"
     document.body = article.body
     document.product_area = article.product_area
-    document.content_hash = f"article:{article.id}:{len(article.versions)}"
+    document.content_hash = f"article:{article.id}:{version}"
     document.article_id = article.id
     document.updated_at = utcnow()
+    session.add(document)
     session.flush()
     index_document(session, document, body=article.body)
 

@@ -107,6 +107,23 @@ def _read_text(root: Path, path: Path, *, max_bytes: int) -> str:
     return text
 
 
+def _read_pages(
+    root: Path, *, exclude: Sequence[str], max_bytes: int, report: IngestReport
+) -> tuple[list[_ReadPage], set[str]]:
+    """The readable pages, and every path seen (a file that fails is kept in the index)."""
+    pages: list[_ReadPage] = []
+    seen: set[str] = set()
+    for path in page_files(root, exclude=exclude):
+        relative = path.relative_to(root).as_posix()
+        seen.add(relative)
+        try:
+            text = _read_text(root, path, max_bytes=max_bytes)
+            pages.append(_ReadPage(relative, text, read_page(text, path=relative)))
+        except (_FileProblem, PageError) as problem:
+            report.problems.append(IngestProblem(relative, str(problem)))
+    return pages, seen
+
+
 def _url(base_url: str | None, source_name: str, path: str) -> str:
     slug = path.rsplit(".", 1)[0]
     if base_url:
@@ -161,18 +178,7 @@ def ingest_folder(
     name = source_name or root.name
     report = IngestReport(source=name)
 
-    files = list(page_files(root, exclude=exclude))
-    pages: list[_ReadPage] = []
-    seen: set[str] = set()
-    for path in files:
-        relative = path.relative_to(root).as_posix()
-        seen.add(relative)
-        try:
-            text = _read_text(root, path, max_bytes=max_file_bytes)
-            pages.append(_ReadPage(relative, text, read_page(text, path=relative)))
-        except (_FileProblem, PageError) as problem:
-            report.problems.append(IngestProblem(relative, str(problem)))
-
+    pages, seen = _read_pages(root, exclude=exclude, max_bytes=max_file_bytes, report=report)
     boilerplate = find_boilerplate([p.page.body for p in pages], share=boilerplate_share)
     signature = _content_hash(*sorted(boilerplate))
     source = _source(session, name=name, kind=kind, root=root, base_url=base_url)
