@@ -23,7 +23,9 @@ BODY = "## Why\n\nThe endpoint answered **410 Gone**, which disables it at once.
 
 
 def _new(session: Session, title: str = "Endpoint disabled after 410") -> str:
-    return create_article(session, title=title, body=BODY, author="ana", product_area="endpoints").slug
+    return create_article(
+        session, title=title, body=BODY, author="ana", product_area="endpoints"
+    ).slug
 
 
 def test_a_draft_is_not_searchable(session: Session) -> None:
@@ -49,7 +51,9 @@ def test_publishing_makes_it_searchable_for_every_session_at_once(
 def test_editing_a_published_article_updates_the_live_copy(session: Session) -> None:
     slug = _new(session)
     publish_article(session, slug=slug, actor="ana")
-    edit_article(session, slug=slug, author="bo", body="Now about **idempotency keys**.", note="rewrite")
+    edit_article(
+        session, slug=slug, author="bo", body="Now about **idempotency keys**.", note="rewrite"
+    )
     assert [h.path for h in search(session, "idempotency keys")] == [f"{slug}.md"]
     assert search(session, "Gone") == []
 

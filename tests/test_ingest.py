@@ -19,8 +19,16 @@ from trycatch.store import Event
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
     root = tmp_path / "docs"
-    write(root, "domains/verify.md", make_page("Verify a domain", ("DKIM", "Add the DKIM TXT record.")))
-    write(root, "keys/rotate.mdx", make_page("Rotate API keys", ("Steps", "<Note>Revoke the old key.</Note>")))
+    write(
+        root,
+        "domains/verify.md",
+        make_page("Verify a domain", ("DKIM", "Add the DKIM TXT record.")),
+    )
+    write(
+        root,
+        "keys/rotate.mdx",
+        make_page("Rotate API keys", ("Steps", "<Note>Revoke the old key.</Note>")),
+    )
     write(root, "billing/invoices.md", make_page("Invoices", ("Download", "Invoices are PDFs.")))
     write(root, "billing/plans.md", make_page("Plans", ("Free", "The free plan has limits.")))
     return root
@@ -46,7 +54,11 @@ def test_reingest_skips_unchanged_updates_changed_removes_deleted(
     session: Session, docs: Path
 ) -> None:
     ingest(session, docs)
-    write(docs, "billing/invoices.md", make_page("Invoices", ("Download", "Invoices are zipped CSVs now.")))
+    write(
+        docs,
+        "billing/invoices.md",
+        make_page("Invoices", ("Download", "Invoices are zipped CSVs now.")),
+    )
     (docs / "billing" / "plans.md").unlink()
     write(docs, "billing/refunds.md", make_page("Refunds", ("Policy", "Refunds within 14 days.")))
 

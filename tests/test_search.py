@@ -80,7 +80,7 @@ def test_long_message_with_an_error_body_finds_the_page(indexed: Session) -> Non
         "Here is what we get back:\n```json\n"
         '{"error": {"type": "invalid_request", "code": "payload_too_large", '
         '"message": "Body exceeds limit", "request_id": "9f8e7d6c5b4a39281726"}}\n```\n'
-        "Traceback (most recent call last):\n  File \"app.py\", line 12, in send\n"
+        'Traceback (most recent call last):\n  File "app.py", line 12, in send\n'
         "Any idea? Thanks a lot!"
     )
     assert search(indexed, message)[0].path == "errors.md"

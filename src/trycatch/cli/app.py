@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from trycatch import __version__
 from trycatch.cli import articles, db, demo, knowledge
 from trycatch.cli.context import AppState
+from trycatch.cli.reference import update_readme
 from trycatch.settings import Settings
 
 app = typer.Typer(
@@ -34,8 +36,9 @@ def root(
         str | None,
         typer.Option(
             "--db",
+            metavar="URL_OR_PATH",
             help="Database: a SQLAlchemy URL or a SQLite file path "
-            "[default: TRYCATCH_DATABASE_URL, else ./trycatch.db].",
+            "(default: TRYCATCH_DATABASE_URL, else ./trycatch.db).",
             show_default=False,
         ),
     ] = None,
@@ -54,6 +57,15 @@ app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(articles.app, name="kb")
 app.add_typer(knowledge.taxonomy_app, name="taxonomy")
+
+
+@app.command("docs", hidden=True)
+def docs(
+    readme: Annotated[Path, typer.Argument(help="The README to update.")] = Path("README.md"),
+) -> None:
+    """Regenerate the README's CLI reference and settings table from the code."""
+    changed = update_readme(readme, app)
+    typer.echo(f"{readme}: {'updated' if changed else 'up to date'}")
 
 
 def main() -> None:

@@ -25,8 +25,10 @@ def demo(
         bool, typer.Option("--seed-only", help="Build the demo database and exit.")
     ] = False,
 ) -> None:
-    """Build the demo (Hookrelay's sample help center in ./trycatch-demo.db unless --db is
-    given) and open an interactive search session."""
+    """Build the demo and open an interactive session.
+
+    The demo is Hookrelay's sample help center, in ./trycatch-demo.db unless --db is given.
+    """
     app_state = state(ctx)
     if ctx.find_root().params.get("db_url") is None:
         app_state.db_url = DEMO_DATABASE

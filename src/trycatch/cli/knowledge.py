@@ -97,7 +97,7 @@ def ingest(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Folder of Markdown/MDX pages.")],
     source: Annotated[
-        str | None, typer.Option(help="Source name [default: the folder's name].")
+        str | None, typer.Option(help="Source name (default: the folder's name).")
     ] = None,
     base_url: Annotated[
         str | None, typer.Option(help="Public URL of the folder; page links are built on it.")
@@ -107,13 +107,16 @@ def ingest(
         Path | None, typer.Option(help="taxonomy.yaml mapping pages to product areas.")
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option(help="Glob of paths to leave out (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="GLOB", help="Paths to leave out, relative to PATH (repeatable)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
-    """Index a folder of Markdown/MDX: new and changed pages are indexed, unchanged ones
-    skipped, deleted ones removed. Exits 1 when some files could not be ingested (the rest
-    still are)."""
+    """Index a folder of Markdown/MDX pages into a source.
+
+    New and changed pages are indexed, unchanged ones skipped, deleted ones removed.
+    Exits 1 when some files could not be ingested; the rest still are.
+    """
     app_state = state(ctx)
     chosen = resolve_taxonomy(app_state.settings, path, taxonomy)
     try:
@@ -195,7 +198,7 @@ def search_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search the docs, knowledge base and examples (BM25; best passage per document)."""
+    """Search the docs, knowledge base and examples: best passage per document."""
     if (query is None) == (batch is None):
         fail("give a QUERY or --batch FILE (one of them)", code=2)
     database = state(ctx).database()

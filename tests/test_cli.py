@@ -1,0 +1,163 @@
+"""The command line, as a user and the benchmarks call it (ARCHITECTURE.md section 6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import make_page, write
+
+Cli = Callable[..., Any]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "help"
+    write(
+        root,
+        "knowledge-base/cloudflare.md",
+        make_page("Cloudflare DNS", ("Proxy", "Turn the proxy off for CNAME records.")),
+    )
+    write(
+        root,
+        "api/errors.md",
+        make_page("Errors", ("429", "Too many requests: back off and retry.")),
+    )
+    write(
+        root,
+        "api/keys.md",
+        make_page("API keys", ("Rotate", "Create a new key, then revoke the old one.")),
+    )
+    write(root, "billing.md", make_page("Billing", ("Invoices", "Download invoices as PDF.")))
+    return root
+
+
+def test_ingest_json_summary_then_incremental(cli: Cli, folder: Path) -> None:
+    first = cli("ingest", str(folder), "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert {k: summary[k] for k in ("added", "updated", "removed", "skipped")} == {
+        "added": 4,
+        "updated": 0,
+        "removed": 0,
+        "skipped": 0,
+    }
+    assert summary["seconds"] >= 0
+    (folder / "api" / "keys.md").unlink()
+    second = json.loads(cli("ingest", str(folder), "--json").stdout)
+    assert (second["removed"], second["updated"], second["skipped"]) == (1, 0, 3)
+
+
+def test_search_json_contract(cli: Cli, folder: Path) -> None:
+    cli("ingest", str(folder), "--base-url", "https://help.example.com/")
+    result = cli("search", "cloudflare proxy CNAME", "--limit", "2", "--json")
+    assert result.exit_code == 0
+    hits = json.loads(result.stdout)
+    assert hits[0] == {
+        "path": "knowledge-base/cloudflare.md",
+        "title": "Cloudflare DNS",
+        "url": "https://help.example.com/knowledge-base/cloudflare",
+        "score": hits[0]["score"],
+        "snippet": hits[0]["snippet"],
+    }
+    assert len(hits) <= 2
+    assert "**CNAME**" in hits[0]["snippet"]
+
+
+def test_search_batch_keeps_order_and_reports_bad_lines(
+    cli: Cli, folder: Path, tmp_path: Path
+) -> None:
+    cli("ingest", str(folder))
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        '{"id": "a", "question": "rotate api key"}\n'
+        "not json\n"
+        '{"id": 7, "question": "429 too many requests"}\n'
+        '{"id": "c"}\n'
+    )
+    result = cli("search", "--batch", str(batch), "--json")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", None, 7, "c"]
+    assert lines[0]["results"][0]["path"] == "api/keys.md"
+    assert lines[1]["error"].startswith("line 2: not JSON")
+    assert lines[2]["results"][0]["path"] == "api/errors.md"
+    assert lines[3]["error"] == "line 4: 'question' must be text"
+
+
+def test_ingest_reports_bad_files_and_exits_1(cli: Cli, folder: Path) -> None:
+    write(folder, "broken.md", b"\x00\x01binary")
+    result = cli("ingest", str(folder), "--json")
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 4
+    assert summary["problems"] == [
+        {"path": "broken.md", "problem": "binary file (contains NUL bytes); not a text page"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "/no/such/folder"], "/no/such/folder: no such folder"),
+        (["search"], "give a QUERY or --batch FILE"),
+        (["search", "x", "--batch", "/no/such.jsonl"], "give a QUERY or --batch FILE"),
+        (["search", "--batch", "/no/such.jsonl"], "/no/such.jsonl: cannot read"),
+        (["kb", "publish", "nope"], "no article with slug 'nope'"),
+        (["kb", "create", "--title", " ", "--body", "x"], "title: must not be empty"),
+        (["taxonomy", "check", "/no/taxonomy.yaml"], "cannot read taxonomy"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(cli: Cli, args: list[str], message: str) -> None:
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert message in " ".join(result.stderr.split())
+
+
+def test_invalid_taxonomy_names_the_field(cli: Cli, tmp_path: Path, folder: Path) -> None:
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text("product_areas:\n  - slug: Bad Slug!\n    name: X\n")
+    result = cli("taxonomy", "check", str(bad))
+    assert result.exit_code == 1
+    assert "product_areas.0.slug" in result.stderr
+    assert cli("ingest", str(folder), "--taxonomy", str(bad)).exit_code == 1
+
+
+def test_kb_lifecycle(cli: Cli, tmp_path: Path) -> None:
+    body = tmp_path / "a.md"
+    body.write_text("Replays of events older than **30 days** are not possible.\n")
+    created = json.loads(
+        cli("kb", "create", "--title", "Replay window", "--body-file", str(body), "--json").stdout
+    )
+    assert created["status"] == "draft"
+    assert json.loads(cli("search", "replays older", "--json").stdout) == []
+    cli("kb", "publish", "replay-window")
+    assert (
+        json.loads(cli("search", "replays older", "--json").stdout)[0]["url"] == "/kb/replay-window"
+    )
+    cli("kb", "edit", "replay-window", "--title", "Replay window (30 days)", "--note", "title")
+    history = json.loads(cli("kb", "history", "replay-window", "--json").stdout)
+    assert [v["version"] for v in history] == [1, 2]
+    shown = json.loads(cli("kb", "show", "replay-window", "--version", "1", "--json").stdout)
+    assert shown["title"] == "Replay window"
+    listed = json.loads(cli("kb", "list", "--json").stdout)
+    assert [(a["slug"], a["status"], a["version"]) for a in listed] == [
+        ("replay-window", "published", 2)
+    ]
+    cli("kb", "unpublish", "replay-window")
+    assert json.loads(cli("search", "replays older", "--json").stdout) == []
+
+
+def test_demo_seed_only_builds_the_sample_help_center(cli: Cli) -> None:
+    result = cli("demo", "--seed-only")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(cli("search", "signature verification fails", "--json").stdout)
+    assert hits
+    assert all(hit["url"].startswith(("/docs/", "/knowledge-base/", "/examples/")) for hit in hits)
+
+
+def test_version(cli: Cli) -> None:
+    assert cli("--version").stdout.startswith("trycatch ")
