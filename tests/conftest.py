@@ -90,7 +90,7 @@ def cli(db_url: str) -> Callable[..., object]:
     """Run the ``trycatch`` CLI in-process against this test's database."""
     runner = CliRunner()
 
-    def run(*args: str, input: str | None = None) -> object:  # noqa: A002
+    def run(*args: str, input: str | None = None) -> object:
         return runner.invoke(app, ["--db", db_url, *args], input=input, catch_exceptions=False)
 
     return run

@@ -19,7 +19,7 @@ from trycatch.knowledge.models import ArticleStatus, Document
 from trycatch.knowledge.search import search
 from trycatch.store import Database, Event
 
-BODY = "## Why\n\nThe endpoint answered **410 Gone**, which disables it at once.\n"
+BODY = "## Why\n\nThe endpoint answered **410 Gone**, which puts it in quarantine at once.\n"
 
 
 def _new(session: Session, title: str = "Endpoint disabled after 410") -> str:
@@ -32,7 +32,7 @@ def test_a_draft_is_not_searchable(session: Session) -> None:
     slug = _new(session)
     assert slug == "endpoint-disabled-after-410"
     assert get_article(session, slug).status == ArticleStatus.DRAFT
-    assert search(session, "Gone") == []
+    assert search(session, "quarantine") == []
 
 
 def test_publishing_makes_it_searchable_for_every_session_at_once(
@@ -41,7 +41,7 @@ def test_publishing_makes_it_searchable_for_every_session_at_once(
     slug = _new(session)
     publish_article(session, slug=slug, actor="ana")
     with database.session() as other:  # a different connection sees the commit
-        hits = search(other, "Gone")
+        hits = search(other, "quarantine")
     assert [h.path for h in hits] == [f"{slug}.md"]
     assert hits[0].url == f"/kb/{slug}"
     document = session.scalars(select(Document).where(Document.path == f"{slug}.md")).one()
@@ -55,7 +55,7 @@ def test_editing_a_published_article_updates_the_live_copy(session: Session) -> 
         session, slug=slug, author="bo", body="Now about **idempotency keys**.", note="rewrite"
     )
     assert [h.path for h in search(session, "idempotency keys")] == [f"{slug}.md"]
-    assert search(session, "Gone") == []
+    assert search(session, "quarantine") == []
 
 
 def test_every_save_is_a_version(session: Session) -> None:
@@ -77,7 +77,7 @@ def test_unpublish_takes_it_out_and_keeps_the_draft(session: Session) -> None:
     slug = _new(session)
     publish_article(session, slug=slug, actor="ana")
     unpublish_article(session, slug=slug, actor="ana")
-    assert search(session, "Gone") == []
+    assert search(session, "quarantine") == []
     assert get_article(session, slug).status == ArticleStatus.DRAFT
 
 

@@ -107,7 +107,7 @@ def test_product_area_from_front_matter_then_path(session: Session, tmp_path: Pa
         ],
     )
     ingest(session, root, taxonomy=taxonomy)
-    areas = {p: a for p, a in session.execute(select(Document.path, Document.product_area))}
+    areas = dict(session.execute(select(Document.path, Document.product_area)).all())
     assert areas == {"guides/a.md": "billing", "billing/b.md": "billing", "misc/c.md": None}
 
 

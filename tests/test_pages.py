@@ -49,11 +49,14 @@ def test_mdx_components_are_reduced_to_their_content() -> None:
 
 def test_code_blocks_keep_their_indentation_and_language() -> None:
     body = clean_mdx(MDX)
-    assert "```python\ndef rotate(client):\n    if client:\n        return client.keys.rotate()\n```" in body
+    assert (
+        "```python\ndef rotate(client):\n    if client:\n        return client.keys.rotate()\n```"
+        in body
+    )
 
 
 def test_tags_inside_code_blocks_are_code_not_mdx() -> None:
-    body = clean_mdx("Intro <Tip>x</Tip>\n\n```html\n<div class=\"a\">keep</div>\n```\n")
+    body = clean_mdx('Intro <Tip>x</Tip>\n\n```html\n<div class="a">keep</div>\n```\n')
     assert '<div class="a">keep</div>' in body
     assert "<Tip>" not in body
 
