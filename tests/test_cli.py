@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,6 +159,31 @@ def test_demo_seed_only_builds_the_sample_help_center(cli: Cli) -> None:
     hits = json.loads(cli("search", "signature verification fails", "--json").stdout)
     assert hits
     assert all(hit["url"].startswith(("/docs/", "/knowledge-base/", "/examples/")) for hit in hits)
+
+
+def test_searching_an_empty_index_says_what_to_do(cli: Cli) -> None:
+    result = cli("search", "anything", "--json")
+    assert json.loads(result.stdout) == []
+    assert "nothing is indexed yet" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("db", "message"),
+    [
+        ("{tmp}/no/such/dir/x.db", "error: database: unable to open database file"),
+        ("postgresql://postgres@127.0.0.1:9/none", "error: database: connection failed"),
+    ],
+)
+def test_an_unusable_database_is_a_clear_error(tmp_path: Path, db: str, message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "trycatch", "--db", db.format(tmp=tmp_path), "search", "x"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_version(cli: Cli) -> None:

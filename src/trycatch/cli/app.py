@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from trycatch import __version__
 from trycatch.cli import articles, db, demo, knowledge
-from trycatch.cli.context import AppState
+from trycatch.cli.context import AppState, err_console
 from trycatch.cli.reference import update_readme
 from trycatch.settings import Settings
 
@@ -69,4 +70,11 @@ def docs(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SQLAlchemyError as error:
+        # A database that cannot be opened or reached is the operator's to fix: say what
+        # failed, not where in our code.
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        err_console.print(f"[bold red]error:[/] database: {reason}", highlight=False)
+        raise SystemExit(1) from None

@@ -64,7 +64,9 @@ def create(
     body: Annotated[str | None, typer.Option(help="Markdown body.")] = None,
     body_file: Annotated[Path | None, typer.Option(help="Read the body from a file.")] = None,
     product_area: Annotated[str | None, typer.Option(help="Product area slug.")] = None,
-    slug: Annotated[str | None, typer.Option(help="URL slug (default: made from the title).")] = None,
+    slug: Annotated[
+        str | None, typer.Option(help="URL slug (default: made from the title).")
+    ] = None,
     publish: Annotated[bool, typer.Option(help="Publish at once.")] = False,
     author: AuthorOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

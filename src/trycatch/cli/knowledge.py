@@ -10,7 +10,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from trycatch.cli.context import console, fail, interactive, print_json, state
+from trycatch.cli.context import console, err_console, fail, interactive, print_json, state
+from trycatch.knowledge.indexing import index_for
 from trycatch.knowledge.ingest import IngestError, IngestReport, ingest_folder
 from trycatch.knowledge.models import SourceKind
 from trycatch.knowledge.search import SearchHit, search
@@ -213,6 +214,12 @@ def search_command(
             return
         assert query is not None
         hits = search(session, query, limit=limit)
+        empty_index = not hits and index_for(session).size(session) == 0
+    if empty_index:
+        err_console.print(
+            "note: nothing is indexed yet: run `trycatch ingest PATH` "
+            "(or `trycatch demo --seed-only` for the sample help center)"
+        )
     if as_json:
         print_json([hit.public() for hit in hits])
     elif hits:

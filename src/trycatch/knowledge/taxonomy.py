@@ -128,10 +128,10 @@ def load_taxonomy(path: Path) -> Taxonomy:
         raise TaxonomyError(_describe(error, path)) from error
 
 
-def find_taxonomy(*candidates: Path) -> Taxonomy:
-    """The first ``taxonomy.yaml`` among folders or files given, else the defaults."""
-    for candidate in candidates:
-        path = candidate / "taxonomy.yaml" if candidate.is_dir() else candidate
+def find_taxonomy(*folders: Path) -> Taxonomy:
+    """The ``taxonomy.yaml`` of the first of ``folders`` that has one, else the defaults."""
+    for folder in folders:
+        path = folder / "taxonomy.yaml"
         if path.is_file():
             return load_taxonomy(path)
     return Taxonomy()
