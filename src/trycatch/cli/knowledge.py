@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from trycatch.cli.context import console, err_console, fail, interactive, print_json, state
 from trycatch.knowledge.indexing import index_for
@@ -148,6 +149,14 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _snippet_text(snippet: str) -> Text:
+    """The snippet with its **highlights** in bold, and no markup read from the docs."""
+    text = Text()
+    for index, part in enumerate(snippet.split("**")):
+        text.append(part, style="bold yellow" if index % 2 else "")
+    return text
+
+
 def _hits_table(hits: list[SearchHit]) -> Table:
     table = Table(show_lines=False)
     table.add_column("#", justify="right")
@@ -157,9 +166,9 @@ def _hits_table(hits: list[SearchHit]) -> Table:
     for rank, hit in enumerate(hits, start=1):
         table.add_row(
             str(rank),
-            f"[bold]{hit.title}[/]\n{hit.path}\n[dim]{hit.url}[/]",
+            Text.assemble((hit.title, "bold"), f"\n{hit.path}\n", (hit.url, "dim")),
             f"{hit.score:.2f}",
-            hit.snippet.replace("**", ""),
+            _snippet_text(hit.snippet),
         )
     return table
 
