@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_FILE = "trycatch.db"
@@ -53,6 +55,56 @@ class Settings(BaseSettings):
     )
     embeddings_api_key: str = Field(
         default="", description="API key for the embeddings endpoint (may be empty)."
+    )
+    product_name: str = Field(
+        default="our product",
+        description="The product the agent supports, as its prompt and replies name it.",
+    )
+    agent_provider: Literal["offline", "openai", "anthropic"] = Field(
+        default="offline",
+        description="The agent's model: 'offline' (our deterministic responder, no network), "
+        "'openai' (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp) or "
+        "'anthropic'.",
+    )
+    agent_model: str = Field(
+        default="gpt-4o-mini", description="Model name for the 'openai' and 'anthropic' providers."
+    )
+    agent_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        description="Base URL of the OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1 "
+        "for Ollama).",
+    )
+    agent_api_key: SecretStr = Field(
+        default=SecretStr(""), description="API key for the agent's model provider."
+    )
+    agent_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest an answer may take before it escalates."
+    )
+    agent_max_requests: int = Field(
+        default=6, ge=1, description="Model requests allowed per answer."
+    )
+    agent_max_tool_calls: int = Field(default=8, ge=1, description="Tool calls allowed per answer.")
+    agent_max_tokens: int = Field(
+        default=20_000, ge=100, description="Total tokens (in + out) allowed per answer."
+    )
+    agent_confidence_threshold: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="Below this confidence the agent hands the question to a human.",
+    )
+    agent_tools_path: Path | None = Field(
+        default=None,
+        description="tools.yaml declaring the agent's custom HTTP tools (default: ./tools.yaml "
+        "when present).",
+    )
+    agent_escalation_intents: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Extra or replacement escalation intents as JSON: {"intent": ["regex", '
+        "...]}; an intent given here replaces the default of the same name.",
+    )
+    agent_max_question_chars: int = Field(
+        default=8_000, ge=100, description="Longest customer message accepted."
     )
 
 

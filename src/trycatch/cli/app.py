@@ -9,7 +9,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from trycatch import __version__
-from trycatch.cli import articles, db, demo, knowledge
+from trycatch.cli import articles, ask, db, demo, knowledge
 from trycatch.cli.context import AppState, err_console
 from trycatch.cli.reference import update_readme
 from trycatch.settings import Settings
@@ -54,6 +54,7 @@ def root(
 
 app.command("ingest")(knowledge.ingest)
 app.command("search")(knowledge.search_command)
+app.command("ask")(ask.ask)
 app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(articles.app, name="kb")

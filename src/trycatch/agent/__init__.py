@@ -1,0 +1,1 @@
+"""The AI agent: prompt versions, tools, model providers, answers, escalation, feedback."""

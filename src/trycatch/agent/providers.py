@@ -1,0 +1,39 @@
+"""The agent's model, chosen in settings: offline (default), OpenAI-compatible, Anthropic."""
+
+from __future__ import annotations
+
+from pydantic_ai.models import Model
+
+from trycatch.agent.offline import offline_model
+from trycatch.settings import Settings
+
+
+class ProviderError(ValueError):
+    """A provider that cannot be set up (missing key, unknown name)."""
+
+
+def build_model(settings: Settings) -> Model:
+    provider = settings.agent_provider
+    if provider == "offline":
+        return offline_model(confidence_threshold=settings.agent_confidence_threshold)
+    key = settings.agent_api_key.get_secret_value()
+    if provider == "openai":
+        from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.providers.openai import OpenAIProvider
+
+        # Local servers (Ollama, vLLM, llama.cpp) take any key; the client library wants one.
+        return OpenAIChatModel(
+            settings.agent_model,
+            provider=OpenAIProvider(base_url=settings.agent_base_url, api_key=key or "none"),
+        )
+    if provider == "anthropic":
+        if not key:
+            raise ProviderError("agent_api_key: the anthropic provider needs an API key")
+        from pydantic_ai.models.anthropic import AnthropicModel
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+
+        return AnthropicModel(settings.agent_model, provider=AnthropicProvider(api_key=key))
+    raise ProviderError(f"agent_provider: unknown provider {provider!r}")
+
+
+__all__ = ["ProviderError", "build_model"]
