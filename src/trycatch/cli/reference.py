@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from trycatch.settings import Settings
@@ -45,8 +46,10 @@ def cli_reference(app: typer.Typer) -> str:
 def settings_reference() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        default = field.default
-        shown = "" if default in (None, "") else f"`{default}`"
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, SecretStr):
+            default = default.get_secret_value()
+        shown = "" if default in (None, "", {}, []) else f"`{default}`"
         rows.append(f"| `TRYCATCH_{name.upper()}` | {shown} | {field.description} |")
     return "\n".join(rows)
 
