@@ -172,13 +172,22 @@ def _seen(conversation: Conversation) -> dict[str, SeenDocument]:
     return seen
 
 
-_AGENTS: dict[tuple[int, str, str, tuple[str, ...]], Agent[AgentDeps, AgentOutput]] = {}
+_AGENTS: dict[
+    tuple[str, tuple[str, ...], str, int, tuple[str, ...]], Agent[AgentDeps, AgentOutput]
+] = {}
 
 
 def _agent(
     prompt: PromptVersion, settings: Settings, model: Model, http_tools: Sequence[HttpTool]
 ) -> Agent[AgentDeps, AgentOutput]:
-    key = (prompt.id, settings.product_name, model.model_name, tuple(t.name for t in http_tools))
+    # Agents are reused across answers: same prompt text, tools, product and model.
+    key = (
+        prompt.text,
+        tuple(prompt.tools),
+        settings.product_name,
+        id(model),
+        tuple(t.name for t in http_tools),
+    )
     agent = _AGENTS.get(key)
     if agent is None:
         agent = Agent(

@@ -13,6 +13,24 @@ class ProviderError(ValueError):
 
 
 def build_model(settings: Settings) -> Model:
+    """The model for these settings, built once per process and reused (connection pools)."""
+    key = (
+        settings.agent_provider,
+        settings.agent_model,
+        settings.agent_base_url,
+        settings.agent_api_key.get_secret_value(),
+        settings.agent_confidence_threshold,
+    )
+    model = _MODELS.get(key)
+    if model is None:
+        model = _MODELS[key] = _new_model(settings)
+    return model
+
+
+_MODELS: dict[tuple[str, str, str, str, float], Model] = {}
+
+
+def _new_model(settings: Settings) -> Model:
     provider = settings.agent_provider
     if provider == "offline":
         return offline_model(confidence_threshold=settings.agent_confidence_threshold)

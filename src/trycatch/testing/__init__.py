@@ -1,0 +1,1 @@
+"""Fakes and helpers for tests and benchmarks; nothing in trycatch imports this package."""
