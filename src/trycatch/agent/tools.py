@@ -233,11 +233,12 @@ BUILTIN_TOOLS: dict[str, Callable[..., Any]] = {
 
 
 def agent_tools(enabled: Sequence[str], http_tools: Sequence[HttpTool]) -> list[Tool[AgentDeps]]:
-    """The tools of a prompt version: built-ins by name, plus the custom HTTP tools."""
+    """The built-in tools the prompt version enables, plus every custom HTTP tool
+    (declaring a tool in tools.yaml is what makes it available)."""
     tools: list[Tool[AgentDeps]] = [
         Tool(BUILTIN_TOOLS[name], takes_ctx=True) for name in enabled if name in BUILTIN_TOOLS
     ]
-    tools += [_http_tool(spec) for spec in http_tools if spec.name in enabled or not enabled]
+    tools += [_http_tool(spec) for spec in http_tools]
     return tools
 
 
