@@ -76,43 +76,6 @@ class HttpTool(BaseModel):
         return headers
 
 
-class ToolsFileError(ValueError):
-    """A tools.yaml that cannot be used; the message names the file and the field."""
-
-
-class HttpTool(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    description: str = Field(min_length=1)
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    url: str = Field(pattern=r"^https?://")
-    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
-    headers: dict[str, str] = Field(default_factory=dict)
-    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, name: str) -> str:
-        if name in RESERVED_TOOL_NAMES:
-            raise ValueError(f"'{name}' is a built-in tool")
-        return name
-
-    @field_validator("parameters")
-    @classmethod
-    def _object_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
-        if schema.get("type") != "object":
-            raise ValueError("must be a JSON schema with type: object")
-        return schema
-
-    def resolved_headers(self) -> dict[str, str]:
-        """Header values with ``${NAME}`` taken from the environment (missing: empty)."""
-        return {
-            k: _ENV.sub(lambda m: os.environ.get(m.group(1), ""), v)
-            for k, v in self.headers.items()
-        }
-
-
 class ToolsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
