@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
+from trycatch.cli.ask import _ask, converse, show_reply
 from trycatch.cli.context import console, interactive, state
-from trycatch.cli.knowledge import _hits_table
-from trycatch.knowledge.sample import ingest_sample
-from trycatch.knowledge.search import search
+from trycatch.knowledge.sample import SAMPLE_PRODUCT, ingest_sample
 
 DEMO_DATABASE = "trycatch-demo.db"
 EXAMPLE_QUESTIONS = (
-    "my webhook signature verification fails",
-    "why was my endpoint disabled?",
-    "how do I get an invoice",
+    "Why was my endpoint disabled?",
+    "My webhook signature verification fails, what am I doing wrong?",
+    "I was charged twice this month, please refund one payment.",
 )
 
 
@@ -25,13 +25,15 @@ def demo(
         bool, typer.Option("--seed-only", help="Build the demo database and exit.")
     ] = False,
 ) -> None:
-    """Build the demo and open an interactive session.
+    """Build the demo and open an interactive session with the agent.
 
     The demo is Hookrelay's sample help center, in ./trycatch-demo.db unless --db is given.
     """
     app_state = state(ctx)
     if ctx.find_root().params.get("db_url") is None:
         app_state.db_url = DEMO_DATABASE
+    if "TRYCATCH_PRODUCT_NAME" not in os.environ:
+        app_state.settings.product_name = SAMPLE_PRODUCT
     database = app_state.database()
     with database.session() as session:
         reports = ingest_sample(
@@ -40,23 +42,13 @@ def demo(
             boilerplate_share=app_state.settings.boilerplate_share,
         )
     total = sum(r.added + r.updated + r.skipped for r in reports)
-    console.print(f"demo database: {app_state.db_url} ({total} sample pages of Hookrelay)")
+    console.print(f"demo database: {app_state.db_url} ({total} sample pages of {SAMPLE_PRODUCT})")
     if seed_only:
         return
     if not interactive():
-        with database.session() as session:
-            for question in EXAMPLE_QUESTIONS:
-                console.print(f"\n[bold]search:[/] {question}")
-                console.print(_hits_table(search(session, question, limit=3)))
+        for question in EXAMPLE_QUESTIONS:
+            console.print(f"\n[bold]customer:[/] {question}")
+            show_reply(_ask(database, app_state, question, None))
         return
-    console.print("Type a question (empty line or Ctrl-D to quit). Try: " + EXAMPLE_QUESTIONS[0])
-    while True:
-        try:
-            question = console.input("[bold cyan]search>[/] ").strip()
-        except (EOFError, KeyboardInterrupt):
-            break
-        if not question:
-            break
-        with database.session() as session:
-            hits = search(session, question, limit=5)
-        console.print(_hits_table(hits) if hits else "no results")
+    console.print(f"Try: {EXAMPLE_QUESTIONS[0]}")
+    converse(database, app_state, prompt="customer> ")

@@ -10,6 +10,7 @@ from trycatch.knowledge.ingest import IngestReport, ingest_folder
 from trycatch.knowledge.models import SourceKind
 from trycatch.knowledge.taxonomy import load_taxonomy
 
+SAMPLE_PRODUCT = "Hookrelay"
 SAMPLE_ROOT = Path(__file__).resolve().parent.parent / "sample" / "hookrelay"
 SAMPLE_TAXONOMY = SAMPLE_ROOT / "taxonomy.yaml"
 # (folder and source name, kind, public URL prefix in the help center)
@@ -40,4 +41,4 @@ def ingest_sample(
     ]
 
 
-__all__ = ["SAMPLE_ROOT", "SAMPLE_SOURCES", "SAMPLE_TAXONOMY", "ingest_sample"]
+__all__ = ["SAMPLE_PRODUCT", "SAMPLE_ROOT", "SAMPLE_SOURCES", "SAMPLE_TAXONOMY", "ingest_sample"]
