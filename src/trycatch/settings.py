@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -105,6 +104,18 @@ class Settings(BaseSettings):
     )
     agent_max_question_chars: int = Field(
         default=8_000, ge=100, description="Longest customer message accepted."
+    )
+    api_rate_limit_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="Requests per minute one client (by IP address) may make to /api/v1, "
+        "in bursts of up to as many; beyond it the API answers 429 with Retry-After. "
+        "0 turns the limit off. Counted per server process.",
+    )
+    cors_allow_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Origins whose pages may call /api/v1 from a browser (the chat widget "
+        'embedded on your site), as JSON: ["https://example.com"]; ["*"] allows any.',
     )
 
 

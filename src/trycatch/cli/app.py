@@ -49,7 +49,9 @@ def root(
     ] = False,
 ) -> None:
     settings = Settings()
-    ctx.obj = AppState(settings=settings, db_url=db_url or settings.database_url)
+    app_state = AppState(settings=settings, db_url=db_url or settings.database_url)
+    ctx.obj = app_state
+    ctx.call_on_close(app_state.close)
 
 
 app.command("ingest")(knowledge.ingest)

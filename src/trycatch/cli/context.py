@@ -35,6 +35,12 @@ class AppState:
             self._database = open_database(url)
         return self._database
 
+    def close(self) -> None:
+        """Dispose of the engine: its pooled connections close with the command."""
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
 
 def state(ctx: typer.Context) -> AppState:
     obj = ctx.find_root().obj
