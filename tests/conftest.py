@@ -29,6 +29,18 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
+def _owner_alive(schema: str) -> bool:
+    """Whether the test run that made ``schema`` (its pid is in the name) still runs."""
+    try:
+        pid = int(schema.removeprefix(SCHEMA_PREFIX).split("_", 1)[0])
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @pytest.fixture(scope="session")
 def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database to start every test from: a SQLite file, or a PostgreSQL schema."""
@@ -40,13 +52,14 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     admin = create_engine(database_url_from(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     schema = f"{SCHEMA_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
-        # Schemas left by an interrupted earlier run are dropped first.
+        # Schemas left by interrupted earlier runs are dropped; a concurrent run's are not.
         stale = connection.execute(
             text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
             {"p": f"{SCHEMA_PREFIX}%"},
         ).scalars()
         for name in list(stale):
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+            if not _owner_alive(name):
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         upgrade(_postgres_schema_url(schema))
