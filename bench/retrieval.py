@@ -15,7 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from sqlalchemy import select
+
+from common import (
     QUESTION_SETS,
     RetrievalScore,
     corpus_database,
@@ -23,10 +25,8 @@ from common import (  # noqa: E402
     machine,
     markdown_table,
 )
-from sqlalchemy import select  # noqa: E402
-
-from trycatch.knowledge.models import Chunk, Document  # noqa: E402
-from trycatch.knowledge.search import search  # noqa: E402
+from trycatch.knowledge.models import Chunk, Document
+from trycatch.knowledge.search import search
 
 
 def bm25s_baseline(database):  # type: ignore[no-untyped-def]
@@ -42,7 +42,10 @@ def bm25s_baseline(database):  # type: ignore[no-untyped-def]
     corpus = [f"{heading}\n{text}" for heading, text, _ in rows]
     paths = [path for _, _, path in rows]
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(corpus, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
+    retriever.index(
+        bm25s.tokenize(corpus, stopwords="en", stemmer=stemmer, show_progress=False),
+        show_progress=False,
+    )
 
     def ranked(question: str) -> list[str]:
         tokens = bm25s.tokenize([question], stopwords="en", stemmer=stemmer, show_progress=False)
@@ -74,7 +77,8 @@ def main() -> None:
                     else:
                         paths = baseline(q.question)
                     score.add(paths, q.relevant)
-                    if args.verbose and baseline is None and paths[:1] != list(q.relevant[:1]) and not set(paths[:1]) & set(q.relevant):
+                    missed = not set(paths[:1]) & set(q.relevant)
+                    if args.verbose and baseline is None and missed:
                         print(f"  miss {q.id}: want {q.relevant} got {paths[:3]}", file=sys.stderr)
             rows.append([name, system, str(len(questions)), *score.row()])
     print(markdown_table(["set", "system", "questions", "R@1", "R@5", "MRR@10"], rows))

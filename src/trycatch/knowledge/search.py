@@ -9,6 +9,7 @@ rankings are fused by reciprocal rank.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -64,15 +65,26 @@ def make_snippet(text: str, stems: set[str], *, words: int = SNIPPET_WORDS) -> s
     spans = list(_WORD_SPAN.finditer(plain))
     if not spans:
         return ""
-    hits = [stem(m.group(0).lower()) in stems for m in spans]
-    best_start, best_score = 0, -1
-    for start in range(0, max(1, len(spans) - words + 1)):
-        window = spans[start : start + words]
-        score = len(
-            {stem(m.group(0).lower()) for m, h in zip(window, hits[start:], strict=False) if h}
-        )
-        if score > best_score:
-            best_start, best_score = start, score
+    # A word can only stem to a query stem if it starts with the same two letters (English
+    # stemming rewrites a third letter at most: "try" -> "tri"), so most words are never
+    # stemmed.
+    prefixes = tuple({s[:2] for s in stems})
+    lowered = [m.group(0).lower() for m in spans]
+    matched = [stem(w) if prefixes and w.startswith(prefixes) else "" for w in lowered]
+    hits = [word in stems for word in matched]
+    # Slide a window over the words, counting the distinct query words inside it.
+    inside: Counter[str] = Counter(w for w, h in zip(matched[:words], hits, strict=False) if h)
+    best_start, best_score = 0, len(inside)
+    for start in range(1, max(1, len(spans) - words + 1)):
+        leaving, entering = start - 1, start + words - 1
+        if hits[leaving]:
+            inside[matched[leaving]] -= 1
+            if not inside[matched[leaving]]:
+                del inside[matched[leaving]]
+        if hits[entering]:
+            inside[matched[entering]] += 1
+        if len(inside) > best_score:
+            best_start, best_score = start, len(inside)
     window = spans[best_start : best_start + words]
     out: list[str] = []
     cursor = window[0].start()
@@ -118,27 +130,34 @@ def search(
         limit=max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT),
         weights=WEIGHTS,
         idf=terms.idf,
+        boosts=terms.boosts,
+        frequencies=terms.frequencies,
     )
     candidate_ids = [chunk_id for chunk_id, _ in chunk_scores]
     if dense_ranking:
         candidate_ids += [chunk_id for chunk_id in dense_ranking if chunk_id not in candidate_ids]
     if not candidate_ids:
         return []
-    rows = session.execute(
-        select(Chunk.id, Chunk.document_id, Chunk.heading_path, Chunk.text, Document, Source)
+    # Only ids and kinds for the candidates; text and pages for the few that are shown.
+    candidates = session.execute(
+        select(Chunk.id, Chunk.document_id, Source.kind)
         .join(Document, Chunk.document_id == Document.id)
         .join(Source, Document.source_id == Source.id)
         .where(Chunk.id.in_(candidate_ids))
     ).all()
-    info = {row[0]: row for row in rows if kinds is None or row[5].kind in kinds}
+    document_of = {
+        chunk_id: document_id
+        for chunk_id, document_id, kind in candidates
+        if kinds is None or kind in kinds
+    }
 
     # Per document: its best chunk, and its score (best + a share of the second best).
     best_chunk: dict[int, int] = {}
     doc_scores: dict[int, list[float]] = {}
     for chunk_id, score in chunk_scores:
-        if chunk_id not in info:
+        if chunk_id not in document_of:
             continue
-        document_id = info[chunk_id][1]
+        document_id = document_of[chunk_id]
         best_chunk.setdefault(document_id, chunk_id)
         doc_scores.setdefault(document_id, []).append(score)
     bm25 = {
@@ -150,28 +169,48 @@ def search(
     if dense_ranking:
         dense_docs: list[int] = []
         for chunk_id in dense_ranking:
-            if chunk_id in info and info[chunk_id][1] not in dense_docs:
-                dense_docs.append(info[chunk_id][1])
-                best_chunk.setdefault(info[chunk_id][1], chunk_id)
+            if chunk_id in document_of and document_of[chunk_id] not in dense_docs:
+                dense_docs.append(document_of[chunk_id])
+                best_chunk.setdefault(document_of[chunk_id], chunk_id)
         final = _fuse([ranked_docs, dense_docs])
         ranked_docs = sorted(final, key=final.__getitem__, reverse=True)
 
+    shown = ranked_docs[:limit]
+    details = {
+        row[0]: row
+        for row in session.execute(
+            select(
+                Chunk.id,
+                Chunk.heading_path,
+                Chunk.text,
+                Document.path,
+                Document.title,
+                Document.url,
+                Document.product_area,
+                Source.name,
+                Source.kind,
+            )
+            .join(Document, Chunk.document_id == Document.id)
+            .join(Source, Document.source_id == Source.id)
+            .where(Chunk.id.in_([best_chunk[document_id] for document_id in shown]))
+        ).all()
+    }
     stems = set(terms.terms)
     hits: list[SearchHit] = []
-    for document_id in ranked_docs[:limit]:
+    for document_id in shown:
         chunk_id = best_chunk[document_id]
-        _, _, heading_path, text, document, source = info[chunk_id]
+        _, heading_path, text, path, title, url, product_area, source, kind = details[chunk_id]
         hits.append(
             SearchHit(
-                path=document.path,
-                title=document.title,
-                url=document.url,
+                path=path,
+                title=title,
+                url=url,
                 score=final[document_id],
                 snippet=make_snippet(text, stems),
                 heading_path=heading_path,
-                source=source.name,
-                kind=source.kind,
-                product_area=document.product_area,
+                source=source,
+                kind=kind,
+                product_area=product_area,
                 document_id=document_id,
                 chunk_id=chunk_id,
             )
