@@ -149,7 +149,8 @@ def test_kb_lifecycle(cli: Cli, tmp_path: Path) -> None:
     assert [(a["slug"], a["status"], a["version"]) for a in listed] == [
         ("replay-window", "published", 2)
     ]
-    cli("kb", "unpublish", "replay-window")
+    unpublished = json.loads(cli("kb", "unpublish", "replay-window", "--json").stdout)
+    assert (unpublished["status"], unpublished["version"]) == ("draft", 2)
     assert json.loads(cli("search", "replays older", "--json").stdout) == []
 
 

@@ -121,6 +121,18 @@ def edit(
         _print(article, as_json, f"saved {slug} version {len(article.versions)}")
 
 
+def _change_status(
+    ctx: typer.Context, slug: str, author: str | None, *, publish: bool
+) -> dict[str, object]:
+    """Publish or unpublish; the article's summary, read while the session is open."""
+    with state(ctx).database().session() as session:
+        change = publish_article if publish else unpublish_article
+        try:
+            return _summary(change(session, slug=slug, actor=_author(author)))
+        except ArticleNotFound as error:
+            fail(str(error))
+
+
 @app.command("publish")
 def publish(
     ctx: typer.Context,
@@ -129,12 +141,11 @@ def publish(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Publish an article: live in the help center and search at once."""
-    with state(ctx).database().session() as session:
-        try:
-            article = publish_article(session, slug=slug, actor=_author(author))
-        except ArticleNotFound as error:
-            fail(str(error))
-        _print(article, as_json, f"published {slug}")
+    summary = _change_status(ctx, slug, author, publish=True)
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(f"published {slug}", highlight=False)
 
 
 @app.command("unpublish")
@@ -145,12 +156,11 @@ def unpublish(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Take an article out of the help center and search; it stays as a draft."""
-    with state(ctx).database().session() as session:
-        try:
-            article = unpublish_article(session, slug=slug, actor=_author(author))
-        except ArticleNotFound as error:
-            fail(str(error))
-        _print(article, as_json, f"unpublished {slug}")
+    summary = _change_status(ctx, slug, author, publish=False)
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(f"unpublished {slug}", highlight=False)
 
 
 @app.command("list")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -47,39 +49,40 @@ def run_ingest(
     exclude: list[str],
     show_progress: bool,
 ) -> IngestReport:
-    with database.session() as session:
-        if not show_progress:
-            return ingest_folder(
-                session,
-                root=path,
-                source_name=source,
-                kind=kind,
-                base_url=base_url,
-                taxonomy=taxonomy,
-                exclude=exclude,
-                max_file_bytes=settings.max_file_bytes,
-                boilerplate_share=settings.boilerplate_share,
-            )
-        with Progress(
-            TextColumn("indexing {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(source or path.name, total=None)
-            return ingest_folder(
-                session,
-                root=path,
-                source_name=source,
-                kind=kind,
-                base_url=base_url,
-                taxonomy=taxonomy,
-                exclude=exclude,
-                max_file_bytes=settings.max_file_bytes,
-                boilerplate_share=settings.boilerplate_share,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
+    with database.session() as session, _progress_bar(show_progress) as progress:
+        task = progress.add_task(source or path.name, total=None) if progress else None
+        return ingest_folder(
+            session,
+            root=path,
+            source_name=source,
+            kind=kind,
+            base_url=base_url,
+            taxonomy=taxonomy,
+            exclude=exclude,
+            max_file_bytes=settings.max_file_bytes,
+            boilerplate_share=settings.boilerplate_share,
+            progress=(
+                (lambda done, total: progress.update(task, completed=done, total=total))
+                if progress is not None and task is not None
+                else None
+            ),
+        )
+
+
+@contextmanager
+def _progress_bar(show: bool) -> Iterator[Progress | None]:
+    """A transient progress bar on a terminal; nothing otherwise."""
+    if not show:
+        yield None
+        return
+    with Progress(
+        TextColumn("indexing {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        yield progress
 
 
 def report_dict(report: IngestReport) -> dict[str, object]:
