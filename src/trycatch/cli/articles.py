@@ -85,7 +85,12 @@ def create(
                 author=_author(author),
             )
             if publish:
-                article = publish_article(session, slug=article.slug, actor=_author(author))
+                article = publish_article(
+                    session,
+                    slug=article.slug,
+                    actor=_author(author),
+                    embedder=state(ctx).embedder(),
+                )
         except ArticleError as error:
             fail(str(error))
         _print(article, as_json, f"created {article.slug} ({article.status})")
@@ -115,6 +120,7 @@ def edit(
                 product_area=product_area,
                 note=note,
                 author=_author(author),
+                embedder=state(ctx).embedder(),
             )
         except (ArticleError, ArticleNotFound) as error:
             fail(str(error))
@@ -126,9 +132,14 @@ def _change_status(
 ) -> dict[str, object]:
     """Publish or unpublish; the article's summary, read while the session is open."""
     with state(ctx).database().session() as session:
-        change = publish_article if publish else unpublish_article
         try:
-            return _summary(change(session, slug=slug, actor=_author(author)))
+            if publish:
+                article = publish_article(
+                    session, slug=slug, actor=_author(author), embedder=state(ctx).embedder()
+                )
+            else:
+                article = unpublish_article(session, slug=slug, actor=_author(author))
+            return _summary(article)
         except ArticleNotFound as error:
             fail(str(error))
 

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+from trycatch.knowledge.embeddings import Embedder, EmbeddingsUnavailable, embedder_from_settings
 from trycatch.settings import Settings, database_url_from
 from trycatch.store import Database, open_database
 from trycatch.store.migrate import is_current, upgrade
@@ -34,6 +35,13 @@ class AppState:
                 fail("the database schema is not up to date: run `trycatch db upgrade` first")
             self._database = open_database(url)
         return self._database
+
+    def embedder(self) -> Embedder | None:
+        """The dense-retrieval embedder the settings ask for (None: BM25 only)."""
+        try:
+            return embedder_from_settings(self.settings)
+        except (EmbeddingsUnavailable, ValueError) as error:
+            fail(str(error))
 
     def close(self) -> None:
         """Dispose of the engine: its pooled connections close with the command."""

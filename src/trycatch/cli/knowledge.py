@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trycatch.cli.context import console, err_console, fail, interactive, print_json, state
+from trycatch.knowledge.embeddings import Embedder
 from trycatch.knowledge.indexing import index_for
 from trycatch.knowledge.ingest import IngestError, IngestReport, ingest_folder
 from trycatch.knowledge.models import SourceKind
@@ -48,6 +49,7 @@ def run_ingest(
     taxonomy: Taxonomy,
     exclude: list[str],
     show_progress: bool,
+    embedder: Embedder | None = None,
 ) -> IngestReport:
     with database.session() as session, _progress_bar(show_progress) as progress:
         task = progress.add_task(source or path.name, total=None) if progress else None
@@ -61,6 +63,7 @@ def run_ingest(
             exclude=exclude,
             max_file_bytes=settings.max_file_bytes,
             boilerplate_share=settings.boilerplate_share,
+            embedder=embedder,
             progress=(
                 (lambda done, total: progress.update(task, completed=done, total=total))
                 if progress is not None and task is not None
@@ -135,6 +138,7 @@ def ingest(
             taxonomy=chosen,
             exclude=exclude or [],
             show_progress=not as_json and interactive(),
+            embedder=app_state.embedder(),
         )
     except IngestError as error:
         fail(str(error))
@@ -215,17 +219,18 @@ def search_command(
     if (query is None) == (batch is None):
         fail("give a QUERY or --batch FILE (one of them)", code=2)
     database = state(ctx).database()
+    embedder = state(ctx).embedder()
     with database.session() as session:
         if batch is not None:
             for item_id, question, error in _batch_lines(batch):
                 if error is not None or question is None:
                     print_json({"id": item_id, "error": error, "results": []})
                     continue
-                hits = search(session, question, limit=limit)
+                hits = search(session, question, limit=limit, embedder=embedder)
                 print_json({"id": item_id, "results": [hit.public() for hit in hits]})
             return
         assert query is not None
-        hits = search(session, query, limit=limit)
+        hits = search(session, query, limit=limit, embedder=embedder)
         empty_index = not hits and index_for(session).size(session) == 0
     if empty_index:
         err_console.print(

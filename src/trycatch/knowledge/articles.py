@@ -7,12 +7,14 @@ the live copy too; every save is a new ArticleVersion.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trycatch.knowledge.embeddings import Embedder, EmbeddingsError
 from trycatch.knowledge.indexing import index_document, unindex_document
 from trycatch.knowledge.models import (
     Article,
@@ -23,6 +25,8 @@ from trycatch.knowledge.models import (
     SourceKind,
 )
 from trycatch.store import record_event, utcnow
+
+logger = logging.getLogger(__name__)
 
 ARTICLES_SOURCE = "articles"
 ARTICLES_URL = "/kb"
@@ -105,7 +109,7 @@ def _articles_source(session: Session) -> Source:
     return source
 
 
-def _put_live(session: Session, article: Article) -> None:
+def _put_live(session: Session, article: Article, *, embedder: Embedder | None = None) -> None:
     """Create or refresh the article's searchable document."""
     source = _articles_source(session)
     path = f"{article.slug}.md"
@@ -127,7 +131,13 @@ def _put_live(session: Session, article: Article) -> None:
     document.updated_at = utcnow()
     session.add(document)
     session.flush()
-    index_document(session, document, body=article.body)
+    try:
+        index_document(session, document, body=article.body, embedder=embedder)
+    except EmbeddingsError as error:
+        # Publishing must not wait on an embeddings endpoint: BM25 finds the article now,
+        # and the next ingest embeds the chunks left without a vector.
+        logger.warning("article %s published without embeddings: %s", article.slug, error)
+        index_document(session, document, body=article.body)
 
 
 def _take_down(session: Session, article: Article) -> None:
@@ -177,6 +187,7 @@ def edit_article(
     body: str | None = None,
     product_area: str | None = None,
     note: str = "",
+    embedder: Embedder | None = None,
 ) -> Article:
     """Save a new version; a published article is updated live in the same transaction."""
     article = get_article(session, slug)
@@ -191,7 +202,7 @@ def edit_article(
     article.updated_at = utcnow()
     _add_version(session, article, author=author, note=note or "edited")
     if article.status == ArticleStatus.PUBLISHED:
-        _put_live(session, article)
+        _put_live(session, article, embedder=embedder)
     record_event(
         session,
         actor=author,
@@ -203,13 +214,15 @@ def edit_article(
     return article
 
 
-def publish_article(session: Session, *, slug: str, actor: str) -> Article:
+def publish_article(
+    session: Session, *, slug: str, actor: str, embedder: Embedder | None = None
+) -> Article:
     """Make the article live: searchable as soon as this commits."""
     article = get_article(session, slug)
     article.status = ArticleStatus.PUBLISHED
     article.published_at = utcnow()
     article.updated_at = article.published_at
-    _put_live(session, article)
+    _put_live(session, article, embedder=embedder)
     record_event(
         session,
         actor=actor,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from trycatch.knowledge.analyzer import analyzed_text
 from trycatch.knowledge.chunking import split_sections
+from trycatch.knowledge.embeddings import Embedder, embed_chunks
 from trycatch.knowledge.models import Chunk, Document
 from trycatch.store.fulltext import FullTextIndex, IndexedChunk, fulltext_index_for
 
@@ -27,8 +28,11 @@ def _path_words(path: str) -> str:
     return without_suffix.replace("/", " ").replace("-", " ").replace("_", " ")
 
 
-def index_document(session: Session, document: Document, *, body: str) -> list[Chunk]:
-    """Cut ``body`` into chunks of ``document`` and index them. The caller commits."""
+def index_document(
+    session: Session, document: Document, *, body: str, embedder: Embedder | None = None
+) -> list[Chunk]:
+    """Cut ``body`` into chunks of ``document`` and index them (and embed them, with an
+    ``embedder``). The caller commits."""
     sections = split_sections(body, title=document.title)
     chunks = [
         Chunk(
@@ -42,6 +46,8 @@ def index_document(session: Session, document: Document, *, body: str) -> list[C
     if document.description and (not chunks or document.description not in chunks[0].text):
         chunks.insert(0, Chunk(document_id=document.id, position=-1, text=document.description))
         chunks[0].heading_path = document.title
+    if embedder is not None:
+        embed_chunks(chunks, embedder)
     session.add_all(chunks)
     session.flush()
     title_field = analyzed_text(f"{document.title} {_path_words(document.path)}")

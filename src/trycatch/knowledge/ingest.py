@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trycatch.knowledge.chunking import find_boilerplate, remove_boilerplate
+from trycatch.knowledge.embeddings import Embedder, embed_missing_chunks
 from trycatch.knowledge.indexing import index_document, unindex_document
 from trycatch.knowledge.models import Document, Source, SourceKind
 from trycatch.knowledge.pages import Page, PageError, read_page
@@ -167,8 +168,13 @@ def ingest_folder(
     boilerplate_share: float,
     actor: str = "cli",
     progress: Progress | None = None,
+    embedder: Embedder | None = None,
 ) -> IngestReport:
-    """Index the Markdown/MDX pages under ``root`` into a source, and commit."""
+    """Index the Markdown/MDX pages under ``root`` into a source, and commit.
+
+    With an ``embedder``, new and changed chunks are embedded, and so are chunks indexed
+    before embeddings were turned on; an embeddings failure rolls the ingest back.
+    """
     started = time.perf_counter()
     if not root.exists():
         raise IngestError(f"{root}: no such folder")
@@ -211,7 +217,12 @@ def ingest_folder(
             document.content_hash = content_hash
             document.updated_at = utcnow()
             session.flush()
-            index_document(session, document, body=remove_boilerplate(item.page.body, boilerplate))
+            index_document(
+                session,
+                document,
+                body=remove_boilerplate(item.page.body, boilerplate),
+                embedder=embedder,
+            )
         if progress is not None:
             progress(done, len(pages))
 
@@ -221,6 +232,8 @@ def ingest_folder(
             session.delete(document)
             report.removed += 1
 
+    if embedder is not None:
+        embed_missing_chunks(session, embedder)
     report.seconds = round(time.perf_counter() - started, 3)
     record_event(
         session,

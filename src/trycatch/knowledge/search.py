@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trycatch.knowledge.analyzer import stem
+from trycatch.knowledge.embeddings import Embedder, dense_ranking_or_none
 from trycatch.knowledge.indexing import index_for
 from trycatch.knowledge.models import Chunk, Document, Source
-from trycatch.knowledge.query import query_terms
+from trycatch.knowledge.query import query_terms, split_message
 from trycatch.store.fulltext import FieldWeights
 
 WEIGHTS = FieldWeights(title=5.0, headings=2.0, body=1.0)
@@ -28,6 +29,8 @@ SECOND_CHUNK_SHARE = 0.3
 CANDIDATES_PER_RESULT = 8
 MIN_CANDIDATES = 60
 RRF_K = 60
+MIN_LATIN_SHARE = 0.8
+_LETTER = re.compile(r"[^\W\d_]")
 SNIPPET_WORDS = 36
 
 _WORD_SPAN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -99,11 +102,27 @@ def make_snippet(text: str, stems: set[str], *, words: int = SNIPPET_WORDS) -> s
 
 
 def _fuse(rankings: Sequence[Sequence[int]]) -> dict[int, float]:
+    """Reciprocal rank fusion."""
     fused: dict[int, float] = {}
     for ranking in rankings:
         for rank, key in enumerate(ranking, start=1):
             fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
     return fused
+
+
+def dense_query(query: str) -> str | None:
+    """What the embedding model should read of a message, or None to skip dense retrieval.
+
+    Only the customer's own prose: pasted code, JSON and stack traces are noise to a
+    sentence-embedding model, which also reads just its first 128 tokens. And only text
+    mostly in Latin script: the bundled model (all-MiniLM-L6-v2) knows English, and maps
+    other scripts to vectors that match nothing in particular.
+    """
+    prose = split_message(query).prose.strip() or query.strip()
+    letters = _LETTER.findall(prose)
+    if not letters or sum(c.isascii() for c in letters) / len(letters) < MIN_LATIN_SHARE:
+        return None
+    return prose
 
 
 def search(
@@ -113,11 +132,16 @@ def search(
     limit: int = 10,
     kinds: Sequence[str] | None = None,
     dense_ranking: Sequence[int] | None = None,
+    embedder: Embedder | None = None,
 ) -> list[SearchHit]:
     """Documents that answer ``query``, best first, at most ``limit``.
 
-    ``dense_ranking``: chunk ids ranked by an embedding model, fused with BM25 when given.
+    With an ``embedder`` (or a precomputed ``dense_ranking``: chunk ids ranked by an
+    embedding model), the dense ranking is fused with BM25 by reciprocal rank.
     """
+    if dense_ranking is None and embedder is not None:
+        text = dense_query(query)
+        dense_ranking = dense_ranking_or_none(session, text, embedder) if text else None
     index = index_for(session)
     terms = query_terms(
         query,

@@ -20,6 +20,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trycatch import __version__
+from trycatch.knowledge.embeddings import embedder_from_settings
 from trycatch.settings import Settings, database_url_from
 from trycatch.store import Database, open_database
 from trycatch.store.migrate import is_current, upgrade
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         database=db,
         limiter=RateLimiter(per_minute=settings.api_rate_limit_per_minute),
         templates=template_environment(settings),
+        embedder=embedder_from_settings(settings),
     )
     app.add_middleware(
         CORSMiddleware,

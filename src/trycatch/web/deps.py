@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, status
 from jinja2 import Environment
 from sqlalchemy.orm import Session
 
+from trycatch.knowledge.embeddings import Embedder
 from trycatch.settings import Settings
 from trycatch.store import Database
 from trycatch.web.ratelimit import RateLimiter, retry_after
@@ -27,6 +28,7 @@ class WebState:
     database: Database
     limiter: RateLimiter
     templates: Environment
+    embedder: Embedder | None = None
 
 
 def web_state(request: Request) -> WebState:
@@ -43,6 +45,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def get_settings(request: Request) -> Settings:
     return web_state(request).settings
+
+
+def get_embedder(request: Request) -> Embedder | None:
+    """The dense-retrieval embedder (None: BM25 only), built once with the app."""
+    return web_state(request).embedder
 
 
 def client_address(request: Request) -> str:
@@ -63,8 +70,10 @@ def rate_limit(request: Request) -> None:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+EmbedderDep = Annotated[Embedder | None, Depends(get_embedder)]
 
 __all__ = [
+    "EmbedderDep",
     "SessionDep",
     "SettingsDep",
     "WebState",

@@ -20,7 +20,7 @@ from trycatch.knowledge.library import (
     source_page,
 )
 from trycatch.knowledge.search import search
-from trycatch.web.deps import SessionDep, SettingsDep
+from trycatch.web.deps import EmbedderDep, SessionDep, SettingsDep
 from trycatch.web.helpcenter.render import SOURCE_KIND_LABELS, render_page
 from trycatch.web.rendering import render_markdown
 
@@ -42,10 +42,10 @@ def home(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLRe
 
 @router.get("/search")
 def search_page(
-    request: Request, session: SessionDep, q: Annotated[str, Query()] = ""
+    request: Request, session: SessionDep, embedder: EmbedderDep, q: Annotated[str, Query()] = ""
 ) -> HTMLResponse:
     query = q.strip()[:MAX_QUERY]
-    hits = search(session, query, limit=SEARCH_RESULTS) if query else []
+    hits = search(session, query, limit=SEARCH_RESULTS, embedder=embedder) if query else []
     return render_page(request, "search.html", query=query, hits=hits)
 
 
