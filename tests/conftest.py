@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import uuid
@@ -19,6 +20,9 @@ from trycatch.cli import app
 from trycatch.settings import database_url_from
 from trycatch.store import Base, Database, open_database, upgrade
 from trycatch.store.fulltext import FTS_TABLE
+
+# Every table on Base.metadata, so a PostgreSQL test starts with all of them empty.
+importlib.import_module("trycatch.models")
 
 POSTGRES_URL = os.environ.get("TRYCATCH_TEST_DATABASE_URL", "")
 SCHEMA_PREFIX = "trycatch_test_"

@@ -8,10 +8,13 @@ from trycatch.agent.models import (
     Handoff,
     PromptVersion,
 )
+from trycatch.desk.models import ApiToken, Ticket, TicketMessage, TicketOutcome, User
 from trycatch.knowledge.models import Article, ArticleVersion, Chunk, Document, Source
 from trycatch.store import Base, Event
+from trycatch.tracker.models import EngineeringIssue, IssueLink
 
 __all__ = [
+    "ApiToken",
     "Article",
     "ArticleVersion",
     "Base",
@@ -20,9 +23,15 @@ __all__ = [
     "ConversationMessage",
     "Customer",
     "Document",
+    "EngineeringIssue",
     "Event",
     "Feedback",
     "Handoff",
+    "IssueLink",
     "PromptVersion",
     "Source",
+    "Ticket",
+    "TicketMessage",
+    "TicketOutcome",
+    "User",
 ]
