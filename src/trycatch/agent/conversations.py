@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import httpx
@@ -129,7 +130,13 @@ def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
 
 def leaks_prompt(answer: str, prompt: str) -> bool:
     """Whether the answer repeats a run of the system prompt's words."""
-    return bool(_shingles(answer, LEAK_SHINGLE) & _shingles(prompt, LEAK_SHINGLE))
+    return bool(_shingles(answer, LEAK_SHINGLE) & _prompt_shingles(prompt))
+
+
+@lru_cache(maxsize=32)
+def _prompt_shingles(prompt: str) -> frozenset[tuple[str, ...]]:
+    # Every answer is checked against the same few prompt versions.
+    return frozenset(_shingles(prompt, LEAK_SHINGLE))
 
 
 def _similar(a: str, b: str) -> bool:
@@ -363,7 +370,8 @@ def answer_question(
         )
         session.add(conversation)
     prompt = active_prompt(session)
-    repeated = _asked_again(conversation, text)
+    # A new conversation has no earlier question (and no messages to load).
+    repeated = conversation_id is not None and _asked_again(conversation, text)
     conversation.messages.append(
         ConversationMessage(role=Role.CUSTOMER, text=text, created_at=utcnow())
     )
@@ -389,15 +397,18 @@ def answer_question(
             "escalated", HANDOFF_ANSWER, [], "The customer asked the same question again.", 0.0
         )
     else:
-        result = _run_model(
-            question=text,
-            conversation=conversation,
-            prompt=prompt,
-            settings=settings,
-            model=model or build_model(settings),
-            deps=deps,
-            http_tools=http_tools,
-        )
+        # The customer's message is written with the answer, not by the first query of a
+        # tool: one flush fewer per answer.
+        with session.no_autoflush:
+            result = _run_model(
+                question=text,
+                conversation=conversation,
+                prompt=prompt,
+                settings=settings,
+                model=model or build_model(settings),
+                deps=deps,
+                http_tools=http_tools,
+            )
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     reply_message = ConversationMessage(
         role=Role.AGENT,

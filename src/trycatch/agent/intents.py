@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Route(StrEnum):
@@ -41,14 +42,23 @@ DEFAULT_INTENTS: dict[str, tuple[str, list[str]]] = {
             r"人工|真人|客服人员",
         ],
     ),
+    "investigate": (
+        "The customer asks staff to look into their own account or resource.",
+        [
+            r"\b(check|look\s+into|investigate|look\s+at)\b.{0,30}\b(on\s+)?your\s+(side|end)\b",
+            r"\b(can|could)\s+you\s+(please\s+)?(check|look\s+into|investigate)\b.{0,40}"
+            r"\b(my|our)\s+(account|domain|team|emails?|api\s+key|logs?)\b",
+        ],
+    ),
     "billing": (
         "Billing on the customer's own account (charges, refunds, invoices, payment).",
         [
             r"\brefund",
-            r"\bcharged?\b.*\b(twice|double|wrong|again|incorrect)",
+            r"\bcharged?\b.{0,80}\b(twice|double|wrong|again|incorrect)",
             r"\b(double|duplicate)\s+charge",
             r"\bchargeback\b",
-            r"\b(my|our)\s+(invoice|bill|payment|card|subscription)s?\b.*\b(wrong|incorrect|"
+            r"\b(we|i)\s+(were|was|got|have\s+been|'ve\s+been)\s+(charged|billed)\b",
+            r"\b(my|our)\s+(invoice|bill|payment|card|subscription)s?\b.{0,80}\b(wrong|incorrect|"
             r"fail|declin|cancel|change)",
             r"\bcancel\s+(my|our)\s+(plan|subscription|account)\b",
             r"退款|扣费|重复扣款",
@@ -67,7 +77,8 @@ DEFAULT_INTENTS: dict[str, tuple[str, list[str]]] = {
             r"\b(account|workspace|team)\b.{0,40}\b(suspend|block|ban|disabl|deactivat|"
             r"terminat|lock)",
             r"\b(suspend|ban|block|deactivat)\w*\b.{0,30}\b(my|our)\s+(account|workspace|team)",
-            r"封号|封禁|账号被封|帳號被封",
+            r"\b(my|our)\s+(account|sending)\b.{0,30}\b(paused|restricted|on\s+hold|under\s+review)",
+            r"封号|封號|封禁|被封|解封|停权|停權",
         ],
     ),
     "data_deletion": (
@@ -116,6 +127,8 @@ ATTACK_PATTERNS: Sequence[str] = (
     r"address|key|ticket|account|message|conversation|detail|information)",
     r"\bwhat\s+did\s+(the\s+)?(previous|last|other)\s+(user|customer|person)\b",
     r"\brepeat\s+(everything|the\s+text|all)\s+(above|before)\b",
+    r"\b(forget|ignore|disregard)\s+(everything|all|anything)\s+(above|before|earlier|you\s+(were|have\s+been)\s+told)",
+    r"\b(new|updated|real)\s+instructions?\s*:",
     r"\bbegin\s+your\s+(reply|answer)\s+with\b",
     r"忽略.{0,10}(指令|提示|说明)|系统提示",
 )
@@ -130,15 +143,22 @@ class Intent:
 
 def compile_intents(overrides: Mapping[str, Sequence[str]] | None = None) -> list[Intent]:
     """The default intents, with ``overrides`` replacing or adding intents by name."""
+    key = tuple((name, tuple(patterns)) for name, patterns in (overrides or {}).items())
+    return list(_compiled(key))
+
+
+@lru_cache(maxsize=64)
+def _compiled(overrides: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Intent, ...]:
+    # Every answer asks for the intents of its settings; compile each set once.
     intents: dict[str, tuple[str, Sequence[str]]] = dict(DEFAULT_INTENTS)
-    for name, patterns in (overrides or {}).items():
+    for name, patterns in overrides:
         reason = intents.get(name, (f"Matched the escalation intent '{name}'.", []))[0]
         intents[name] = (reason, patterns)
-    return [
+    return tuple(
         Intent(name, reason, tuple(re.compile(p, re.IGNORECASE | re.DOTALL) for p in patterns))
         for name, (reason, patterns) in intents.items()
         if patterns
-    ]
+    )
 
 
 _ATTACKS = tuple(re.compile(p, re.IGNORECASE | re.DOTALL) for p in ATTACK_PATTERNS)
