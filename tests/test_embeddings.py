@@ -516,3 +516,21 @@ def test_publishing_survives_an_embeddings_outage(
     publish_article(session, slug="replay-window", actor="ana", embedder=embedder)
     assert [h.path for h in search(session, "replays 30 days")] == ["replay-window.md"]
     assert _vectors(session) == 0  # the next ingest with embeddings backfills them
+
+
+def test_the_agent_searches_with_the_configured_embedder(
+    session: Session, docs: Path, embedder: OpenAIEmbedder, endpoint: EmbeddingsEndpoint
+) -> None:
+    from trycatch.agent.conversations import answer_question
+    from trycatch.settings import Settings
+
+    ingest(session, docs)
+    _embed_missing(session, embedder)
+    endpoint.requests.clear()
+    settings = Settings(embeddings="openai", embeddings_url=endpoint.url, embeddings_model="bag")
+    reply = answer_question(session, question="How are failed deliveries retried?", settings=settings)
+    assert {"How are failed deliveries retried?"} <= {
+        text for r in endpoint.requests for text in r["input"]
+    }  # type: ignore[union-attr]
+    assert reply.outcome == "answered"
+    assert reply.citations[0].path == "webhooks/retries.md"

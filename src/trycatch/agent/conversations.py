@@ -10,6 +10,7 @@ escalation with a reason, never a stack trace to the customer.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import time
@@ -52,8 +53,11 @@ from trycatch.agent.tools import (
 )
 from trycatch.agent.toolspec import HttpTool
 from trycatch.knowledge.analyzer import analyze
+from trycatch.knowledge.embeddings import Embedder, EmbeddingsUnavailable, embedder_from_settings
 from trycatch.settings import Settings
 from trycatch.store import record_event, utcnow
+
+logger = logging.getLogger(__name__)
 
 MAX_COMMENT = 2_000
 LEAK_SHINGLE = 8
@@ -341,6 +345,22 @@ def _check_output(
     return _Result("answered", output.answer, citations, "", output.confidence, usage=usage_data)
 
 
+_EMBEDDERS: dict[tuple[str, str, str], Embedder | None] = {}
+
+
+def _embedder(settings: Settings) -> Embedder | None:
+    """The settings' embedder, once per process; a misconfigured one means BM25 only,
+    since a customer's answer must not fail on dense retrieval."""
+    key = (settings.embeddings, settings.embeddings_model, settings.embeddings_url)
+    if key not in _EMBEDDERS:
+        try:
+            _EMBEDDERS[key] = embedder_from_settings(settings)
+        except (EmbeddingsUnavailable, ValueError) as error:
+            logger.warning("dense retrieval off for the agent: %s", error)
+            _EMBEDDERS[key] = None
+    return _EMBEDDERS[key]
+
+
 def answer_question(
     session: Session,
     *,
@@ -386,6 +406,7 @@ def answer_question(
         http_tools={t.name: t for t in http_tools},
         http_client=http_client,
         seen=_seen(conversation),
+        embedder=_embedder(settings),
     )
     decision = decide(text, compile_intents(settings.agent_escalation_intents))
     if decision is not None and decision.route == Route.DECLINE:

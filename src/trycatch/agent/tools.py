@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from trycatch.agent.signals import word_pairs
 from trycatch.agent.toolspec import HttpTool
 from trycatch.knowledge.analyzer import analyze, stem, words
+from trycatch.knowledge.embeddings import Embedder
 from trycatch.knowledge.indexing import index_for
 from trycatch.knowledge.models import Chunk, Document, Source
 from trycatch.knowledge.query import CHATTER, FOREIGN_FUNCTION_WORDS, idf, query_terms
@@ -81,6 +82,7 @@ class AgentDeps:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     escalation: EscalationRequest | None = None
     tool_failure: str | None = None
+    embedder: Embedder | None = None
 
     def record(
         self, name: str, args: dict[str, Any], *, ok: bool, result: str, started: float
@@ -251,7 +253,7 @@ def search_docs(ctx: RunContext[AgentDeps], query: str) -> list[dict[str, Any]]:
     """
     started = time.perf_counter()
     deps = ctx.deps
-    hits = search(deps.session, query, limit=SEARCH_RESULTS)
+    hits = search(deps.session, query, limit=SEARCH_RESULTS, embedder=deps.embedder)
     terms = question_terms(deps.session, query)
     weights = terms.weights
     passages, others = _sections_of(deps.session, hits, weights) if hits else ({}, {})
