@@ -528,7 +528,9 @@ def test_the_agent_searches_with_the_configured_embedder(
     _embed_missing(session, embedder)
     endpoint.requests.clear()
     settings = Settings(embeddings="openai", embeddings_url=endpoint.url, embeddings_model="bag")
-    reply = answer_question(session, question="How are failed deliveries retried?", settings=settings)
+    reply = answer_question(
+        session, question="How are failed deliveries retried?", settings=settings
+    )
     assert {"How are failed deliveries retried?"} <= {
         text for r in endpoint.requests for text in r["input"]
     }  # type: ignore[union-attr]
