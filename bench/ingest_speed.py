@@ -26,15 +26,15 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CORPUS, CORPUS_EXCLUDE, machine, markdown_table  # noqa: E402
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
 
-from trycatch.knowledge.analyzer import stem  # noqa: E402
-from trycatch.knowledge.ingest import IngestReport, ingest_folder  # noqa: E402
-from trycatch.knowledge.models import Chunk, Document  # noqa: E402
-from trycatch.knowledge.taxonomy import Taxonomy  # noqa: E402
-from trycatch.settings import Settings, database_url_from  # noqa: E402
-from trycatch.store import Database, open_database, upgrade  # noqa: E402
+from common import CORPUS, CORPUS_EXCLUDE, machine, markdown_table
+from trycatch.knowledge.analyzer import stem
+from trycatch.knowledge.ingest import IngestReport, ingest_folder
+from trycatch.knowledge.models import Chunk, Document
+from trycatch.knowledge.taxonomy import Taxonomy
+from trycatch.settings import Settings, database_url_from
+from trycatch.store import Database, open_database, upgrade
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_DOCUMENTS_PER_SECOND = 200

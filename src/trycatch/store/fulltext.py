@@ -263,8 +263,12 @@ class SqliteFts5Index:
         return frequencies
 
     def size(self, session: Session) -> int:
-        # The docsize shadow table has one small row per indexed row (written at once, unlike
-        # the averages record); counting the FTS5 table would read every row's content.
+        # FTS5's averages record holds the row count (a few bytes); it is written when a
+        # transaction ends, so until the index's first commit the docsize shadow table, one
+        # small row per indexed row, is counted instead.
+        rows = self._averages(session)[0]
+        if rows > 0:
+            return rows
         return int(session.execute(text(f"SELECT count(*) FROM {FTS_TABLE}_docsize")).scalar_one())
 
 
@@ -320,10 +324,11 @@ _PG_VECTOR = (
 
 # BM25 in SQL: unnest() exposes each lexeme's positions and weight labels, so a chunk's term
 # frequency is the weighted count of its occurrences, as in BM25F. As on SQLite, the rare
-# terms find the rows (:tsquery) and every term scores them.
+# terms find the rows (:tsquery) and every term scores them. `stats` is MATERIALIZED: inlined,
+# the planner may put its full scan under a hash rebuilt for every matched row.
 _PG_SEARCH = f"""
 WITH q(term, idf) AS (SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:idfs AS float8[]))),
-     stats AS (SELECT coalesce(avg(length), 1) AS avglen FROM {FTS_TABLE}),
+     stats AS MATERIALIZED (SELECT coalesce(avg(length), 1) AS avglen FROM {FTS_TABLE}),
      hits AS (
        SELECT f.chunk_id, f.length, q.idf,
               (SELECT sum(CASE w WHEN 'A' THEN :wt WHEN 'B' THEN :wh ELSE :wb END)
