@@ -57,7 +57,7 @@ def ensure_environment(extras: str) -> None:
 
 def _run(*command: str | Path, env: dict[str, str] | None = None) -> int:
     _say(" ".join(str(part) for part in command))
-    return subprocess.run(command, cwd=ROOT, env=env).returncode
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 
 def _postgres_reachable() -> bool:
