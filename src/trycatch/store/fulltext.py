@@ -29,7 +29,7 @@ B = 0.75
 # select the candidates; the common ones ("email", "send" on an email product's docs), whose
 # postings cost most and weigh least, still add to the score of those candidates but find
 # none of their own, so search time does not grow with the index.
-MATCH_BUDGET = 3_000
+MATCH_BUDGET = 1_500
 
 
 @dataclass(frozen=True, slots=True)
