@@ -10,13 +10,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from trycatch.agent.conversations import CustomerRef, answer_question, record_feedback
 from trycatch.agent.transcripts import read_conversation
+from trycatch.settings import Settings
 from trycatch.web.agent_loop import agent_event_loop
 from trycatch.web.api.events import STREAM_RESPONSES, event_stream, reply_events
 from trycatch.web.api.schemas import (
     ConversationStart,
+    CustomerIdentity,
     FeedbackCreate,
     FeedbackPublic,
     HandoffRequest,
@@ -40,20 +43,36 @@ MessageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 router = APIRouter(prefix="/conversations", tags=["conversations"], responses=NOT_FOUND)
 
 
+def _answer(
+    session: Session,
+    settings: Settings,
+    *,
+    message: str,
+    customer: CustomerIdentity | None,
+    channel: str = "api",
+    conversation_id: str | None = None,
+) -> ReplyPublic:
+    """One call of the agent service, in an event loop closed afterwards."""
+    with agent_event_loop():
+        reply = answer_question(
+            session,
+            question=message,
+            settings=settings,
+            channel=channel,
+            conversation_id=conversation_id,
+            customer=customer_ref(customer),
+        )
+    return ReplyPublic.from_reply(reply)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def start_conversation(
     body: ConversationStart, session: SessionDep, settings: SettingsDep
 ) -> ReplyPublic:
     """Start a conversation with its first message; the agent's reply comes back."""
-    with agent_event_loop():
-        reply = answer_question(
-            session,
-            question=body.message,
-            settings=settings,
-            channel=body.channel,
-            customer=customer_ref(body.customer),
-        )
-    return ReplyPublic.from_reply(reply)
+    return _answer(
+        session, settings, message=body.message, customer=body.customer, channel=body.channel
+    )
 
 
 @router.post("/stream", response_class=StreamingResponse, responses=STREAM_RESPONSES)
@@ -61,15 +80,10 @@ def start_conversation_stream(
     body: ConversationStart, session: SessionDep, settings: SettingsDep
 ) -> StreamingResponse:
     """As ``POST /conversations``, the reply as server-sent events."""
-    with agent_event_loop():
-        reply = answer_question(
-            session,
-            question=body.message,
-            settings=settings,
-            channel=body.channel,
-            customer=customer_ref(body.customer),
-        )
-    return event_stream(reply_events(ReplyPublic.from_reply(reply)))
+    reply = _answer(
+        session, settings, message=body.message, customer=body.customer, channel=body.channel
+    )
+    return event_stream(reply_events(reply))
 
 
 @router.get("/{conversation_id}")
@@ -90,15 +104,13 @@ def send_message(
     conversation_id: str, body: MessageCreate, session: SessionDep, settings: SettingsDep
 ) -> ReplyPublic:
     """The customer's next message; the agent's reply comes back."""
-    with agent_event_loop():
-        reply = answer_question(
-            session,
-            question=body.message,
-            settings=settings,
-            conversation_id=conversation_id,
-            customer=customer_ref(body.customer),
-        )
-    return ReplyPublic.from_reply(reply)
+    return _answer(
+        session,
+        settings,
+        message=body.message,
+        customer=body.customer,
+        conversation_id=conversation_id,
+    )
 
 
 @router.post(
@@ -110,15 +122,14 @@ def send_message_stream(
     conversation_id: str, body: MessageCreate, session: SessionDep, settings: SettingsDep
 ) -> StreamingResponse:
     """As ``POST .../messages``, the reply as server-sent events."""
-    with agent_event_loop():
-        reply = answer_question(
-            session,
-            question=body.message,
-            settings=settings,
-            conversation_id=conversation_id,
-            customer=customer_ref(body.customer),
-        )
-    return event_stream(reply_events(ReplyPublic.from_reply(reply)))
+    reply = _answer(
+        session,
+        settings,
+        message=body.message,
+        customer=body.customer,
+        conversation_id=conversation_id,
+    )
+    return event_stream(reply_events(reply))
 
 
 @router.post(
@@ -147,15 +158,13 @@ def request_human(
     body: HandoffRequest | None = None,
 ) -> ReplyPublic:
     """ "Talk to a human": hands the conversation to the support team."""
-    with agent_event_loop():
-        reply = answer_question(
-            session,
-            question=HANDOFF_MESSAGE,
-            settings=settings,
-            conversation_id=conversation_id,
-            customer=customer_ref(body.customer if body else None),
-        )
-    return ReplyPublic.from_reply(reply)
+    return _answer(
+        session,
+        settings,
+        message=HANDOFF_MESSAGE,
+        customer=body.customer if body else None,
+        conversation_id=conversation_id,
+    )
 
 
 __all__ = ["HANDOFF_MESSAGE", "router"]
