@@ -246,3 +246,38 @@ def test_ask_rejects_an_empty_question(cli: Cli) -> None:
     result = cli("ask", "  ")
     assert result.exit_code == 1
     assert "question: must not be empty" in result.stderr
+
+
+def test_user_create_stores_a_hash_and_names_bad_fields(cli: Cli, db_url: str) -> None:
+    from trycatch.desk.auth import authenticate
+    from trycatch.store import open_database
+
+    created = cli(
+        "user",
+        "create",
+        "--email",
+        "Ana@Example.com",
+        "--name",
+        "Ana",
+        "--role",
+        "admin",
+        "--password",
+        "correct horse battery",
+        "--json",
+    )
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["email"] == "ana@example.com"
+    database = open_database(db_url)
+    with database.session() as session:
+        user = authenticate(session, email="ana@example.com", password="correct horse battery")
+        assert user is not None
+        assert "correct horse" not in user.password_hash
+        assert authenticate(session, email="ana@example.com", password="wrong") is None
+    database.dispose()
+    again = cli(
+        "user", "create", "--email", "ana@example.com", "--name", "A", "--password", "x" * 12
+    )
+    assert again.exit_code == 1
+    assert "email: a user with this email exists" in again.stderr
+    listed = json.loads(cli("user", "list", "--json").stdout)
+    assert [(u["email"], u["role"]) for u in listed] == [("ana@example.com", "admin")]
