@@ -30,6 +30,7 @@ B = 0.75
 # postings cost most and weigh least, still add to the score of those candidates but find
 # none of their own, so search time does not grow with the index.
 MATCH_BUDGET = 1_500
+_AVERAGES_KEY = "trycatch.fts5_averages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class SqliteFts5Index:
     def add(self, session: Session, rows: Sequence[IndexedChunk]) -> None:
         if not rows:
             return
+        session.info.pop(_AVERAGES_KEY, None)
         session.execute(
             text(
                 f"INSERT INTO {FTS_TABLE}(rowid, title, headings, body) "
@@ -122,6 +124,7 @@ class SqliteFts5Index:
     def remove(self, session: Session, chunk_ids: Sequence[int]) -> None:
         if not chunk_ids:
             return
+        session.info.pop(_AVERAGES_KEY, None)
         session.execute(
             text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(
                 bindparam("ids", expanding=True)
@@ -221,12 +224,23 @@ class SqliteFts5Index:
             )
 
     def _averages(self, session: Session) -> tuple[int, int]:
-        """(rows, tokens over all fields) from FTS5's averages record: a few bytes, no scan."""
+        """(rows, tokens over all fields) from FTS5's averages record: a few bytes, no scan.
+
+        Read once per transaction: a search asks three times (size, term counts, scores),
+        and the record only changes when a transaction that wrote the index ends.
+        """
+        transaction = session.get_transaction()
+        memo = session.info.get(_AVERAGES_KEY)
+        if transaction is not None and memo is not None and memo[0] is transaction:
+            return memo[1]  # type: ignore[no-any-return]
         block = session.execute(
             text(f"SELECT block FROM {FTS_TABLE}_data WHERE id = 1")
         ).scalar_one_or_none()
         values = _varints(bytes(block or b""))
-        return (values[0], sum(values[1:])) if values else (0, 0)
+        averages = (values[0], sum(values[1:])) if values else (0, 0)
+        if transaction is not None:
+            session.info[_AVERAGES_KEY] = (transaction, averages)
+        return averages
 
     def document_frequencies(self, session: Session, terms: Sequence[str]) -> dict[str, int]:
         """Rows holding each term (terms in no row left out).
