@@ -498,3 +498,30 @@ def test_tools_file_round_trip(tmp_path: Path) -> None:
     )
     (tool,) = load_tools(path)
     assert (tool.name, tool.method, tool.timeout_seconds) == ("domain_status", "GET", 5.0)
+
+
+def test_a_message_whose_answer_never_came_is_kept_and_the_conversation_abandoned(
+    docs: Session, database: Any
+) -> None:
+    from datetime import timedelta
+
+    from trycatch.agent.conversations import abandon_idle_conversations
+    from trycatch.agent.models import Outcome
+
+    def crash(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        raise RuntimeError("the process died here")
+
+    with pytest.raises(RuntimeError):
+        ask(docs, "Why was my endpoint disabled?", model=FunctionModel(crash))
+    docs.rollback()
+    with database.session() as other:
+        conversation = other.scalars(select(Conversation)).one()
+        assert conversation.outcome == Outcome.OPEN
+        assert [m.text for m in conversation.messages] == ["Why was my endpoint disabled?"]
+        assert abandon_idle_conversations(other, idle_for=timedelta(hours=1)) == 0
+        assert abandon_idle_conversations(other, idle_for=timedelta(0)) == 1
+    with database.session() as other:
+        assert other.scalars(select(Conversation.outcome)).one() == Outcome.ABANDONED
+    ask(docs, "How do I verify webhook signatures?")  # a conversation that got its reply
+    with database.session() as other:
+        assert abandon_idle_conversations(other, idle_for=timedelta(0)) == 0

@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -396,6 +397,11 @@ def answer_question(
         ConversationMessage(role=Role.CUSTOMER, text=text, created_at=utcnow())
     )
     conversation.prompt_version_id = prompt.id
+    conversation.updated_at = utcnow()
+    # The customer's message is kept before the agent runs: should no answer ever come (the
+    # process dies mid-answer), nothing they wrote is lost, and the conversation, still
+    # open, is marked abandoned by ``abandon_idle_conversations``.
+    session.commit()
     deps = AgentDeps(
         session=session,
         customer=CustomerContext(
@@ -418,8 +424,7 @@ def answer_question(
             "escalated", HANDOFF_ANSWER, [], "The customer asked the same question again.", 0.0
         )
     else:
-        # The customer's message is written with the answer, not by the first query of a
-        # tool: one flush fewer per answer.
+        # Nothing of the answer is flushed by the tools' queries: it is written at the end.
         with session.no_autoflush:
             result = _run_model(
                 question=text,
@@ -522,6 +527,36 @@ def record_feedback(
     return feedback
 
 
+def abandon_idle_conversations(
+    session: Session, *, idle_for: timedelta, now: datetime | None = None
+) -> int:
+    """Mark open conversations idle for longer than ``idle_for`` abandoned; how many.
+
+    A conversation stays open only when a customer's message got no answer (the answer
+    failed outside the agent's own error handling, or the process stopped).
+    """
+    cutoff = (now or utcnow()) - idle_for
+    stale = list(
+        session.scalars(
+            select(Conversation).where(
+                Conversation.outcome == Outcome.OPEN, Conversation.updated_at < cutoff
+            )
+        )
+    )
+    for conversation in stale:
+        conversation.outcome = Outcome.ABANDONED
+        conversation.updated_at = utcnow()
+        record_event(
+            session,
+            actor="trycatch",
+            action="conversation.abandoned",
+            subject=f"conversation:{conversation.public_id}",
+            data={"idle_seconds": idle_for.total_seconds()},
+        )
+    session.commit()
+    return len(stale)
+
+
 def list_handoffs(
     session: Session, *, status: HandoffStatus | None = HandoffStatus.OPEN
 ) -> list[Handoff]:
@@ -535,6 +570,7 @@ __all__ = [
     "AgentInputError",
     "ConversationNotFound",
     "CustomerRef",
+    "abandon_idle_conversations",
     "answer_question",
     "get_conversation_for",
     "leaks_prompt",

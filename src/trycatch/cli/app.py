@@ -9,7 +9,17 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from trycatch import __version__
-from trycatch.cli import articles, ask, db, demo, handoffs, knowledge, serve, users
+from trycatch.cli import (
+    articles,
+    ask,
+    conversations,
+    db,
+    demo,
+    handoffs,
+    knowledge,
+    serve,
+    users,
+)
 from trycatch.cli.context import AppState, err_console
 from trycatch.cli.reference import update_readme
 from trycatch.settings import Settings
@@ -62,6 +72,7 @@ app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(articles.app, name="kb")
 app.add_typer(handoffs.app, name="handoffs")
+app.add_typer(conversations.app, name="conversations")
 app.add_typer(users.app, name="user")
 app.add_typer(knowledge.taxonomy_app, name="taxonomy")
 
