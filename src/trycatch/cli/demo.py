@@ -43,6 +43,12 @@ def demo(
         )
     total = sum(r.added + r.updated + r.skipped for r in reports)
     console.print(f"demo database: {app_state.db_url} ({total} sample pages of {SAMPLE_PRODUCT})")
+    console.print(
+        "help center, chat widget and API: "
+        f"[bold]TRYCATCH_PRODUCT_NAME={SAMPLE_PRODUCT} .venv/bin/trycatch --db "
+        f"{app_state.db_url} serve[/], then open http://127.0.0.1:8000 (API docs at /api/v1/docs)",
+        highlight=False,
+    )
     if seed_only:
         return
     if not interactive():
