@@ -82,15 +82,24 @@ class CustomerRef:
     name: str = ""
 
 
+def find_customer(session: Session, ref: CustomerRef | None) -> Customer | None:
+    """The stored customer ``ref`` names (by email, else external id), without creating one."""
+    if ref is None:
+        return None
+    if ref.email:
+        return session.scalars(select(Customer).where(Customer.email == ref.email.lower())).first()
+    if ref.external_id:
+        return session.scalars(
+            select(Customer).where(Customer.external_id == ref.external_id)
+        ).first()
+    return None
+
+
 def _customer(session: Session, ref: CustomerRef | None) -> Customer | None:
+    """The customer ``ref`` names, created the first time they ask."""
     if ref is None or not (ref.email or ref.external_id):
         return None
-    query = select(Customer)
-    if ref.email:
-        query = query.where(Customer.email == ref.email.lower())
-    else:
-        query = query.where(Customer.external_id == ref.external_id)
-    customer = session.scalars(query).first()
+    customer = find_customer(session, ref)
     if customer is None:
         customer = Customer(
             email=ref.email.lower() if ref.email else None,
@@ -506,7 +515,7 @@ def record_feedback(
     if len(comment) > MAX_COMMENT:
         raise AgentInputError(f"comment: at most {MAX_COMMENT:,} characters")
     conversation = get_conversation_for(
-        session, conversation_id, customer=_customer(session, customer)
+        session, conversation_id, customer=find_customer(session, customer)
     )
     message = session.get(ConversationMessage, message_id)
     if message is None or message.conversation_id != conversation.id or message.role != Role.AGENT:
@@ -572,6 +581,7 @@ __all__ = [
     "CustomerRef",
     "abandon_idle_conversations",
     "answer_question",
+    "find_customer",
     "get_conversation_for",
     "leaks_prompt",
     "list_handoffs",
