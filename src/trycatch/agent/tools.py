@@ -210,11 +210,6 @@ def _frequency_cache(session: Session, total: int) -> dict[str, int]:
     return entry[1]
 
 
-def weighted_terms(session: Session, text: str) -> dict[str, float]:
-    """The informative terms of ``text`` with their IDF in the current index."""
-    return question_terms(session, text).weights
-
-
 def _sections_of(
     session: Session, hits: Sequence[SearchHit], terms: dict[str, float]
 ) -> tuple[dict[int, str], dict[int, list[tuple[float, str, str]]]]:
@@ -423,5 +418,4 @@ __all__ = [
     "question_terms",
     "read_document",
     "search_docs",
-    "weighted_terms",
 ]
