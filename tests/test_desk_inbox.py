@@ -14,6 +14,7 @@ from trycatch.desk import (
     Role,
     TicketFilters,
     TicketStatus,
+    add_note,
     assign,
     close_ticket,
     customer_tickets,
@@ -95,3 +96,41 @@ def test_the_inbox_is_for_active_staff(session: Session) -> None:
         list_tickets(session, actor=gone)
     with pytest.raises(PermissionDenied):
         queue_counts(session, actor=gone)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("signature", ["webhook"]),  # a word of the customer's message
+        ("SIGNATURES", ["webhook"]),  # stemmed, any case
+        ("invoice", ["billing"]),  # a word of the subject only
+        ("refund", ["billing"]),  # a word of a staff member's internal note
+        ("sig", ["webhook"]),  # the last word is a prefix: results follow the typing
+        ("signature refund", []),  # every word must appear
+        ('"; DROP TABLE tickets; --', []),  # punctuation is dropped, never an FTS syntax error
+        ("NEAR(", []),
+    ],
+)
+def test_search_finds_tickets_by_subject_and_messages(
+    session: Session, query: str, expected: list[str]
+) -> None:
+    me = make_user(session)
+    make_ticket(session, subject="webhook", body="The signature check fails on every delivery.")
+    billing = make_ticket(session, subject="billing invoice question", body="Where is my PDF?")
+    add_note(
+        session, ticket_id=billing.id, actor=me, body="Offer a refund if it was charged twice."
+    )
+    make_ticket(session, subject="other", body="Nothing to see here.")
+
+    found = list_tickets(session, actor=me, filters=TicketFilters(text=query))
+    subjects = [t.subject.split()[0] for t in found]
+    assert subjects == expected
+    counts = queue_counts(session, actor=me, filters=TicketFilters(text=query))
+    assert counts[Queue.ALL] == len(expected)
+
+
+def test_a_search_of_only_punctuation_filters_nothing(session: Session) -> None:
+    me = make_user(session)
+    make_ticket(session, subject="one")
+    make_ticket(session, subject="two")
+    assert len(list_tickets(session, actor=me, filters=TicketFilters(text="?!  --"))) == 2

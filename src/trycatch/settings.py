@@ -117,6 +117,81 @@ class Settings(BaseSettings):
         description="Origins whose pages may call /api/v1 from a browser (the chat widget "
         'embedded on your site), as JSON: ["https://example.com"]; ["*"] allows any.',
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where customers and staff reach this server; links in emails start with it.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs staff session cookies and CSRF tokens. Set a long random value in "
+        "production (and the same one in every process); empty: a random key per process, so "
+        "staff log in again after a restart.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, description="How long a staff login lasts without activity."
+    )
+    desk_strict_mode: bool = Field(
+        default=False,
+        description="Strict mode: a staff member who closed a ticket with a KB-article outcome "
+        "cannot take the next ticket until that article is published (on in the demo).",
+    )
+    attachments_dir: Path = Field(
+        default=Path("trycatch-attachments"),
+        description="Folder where ticket attachments are kept (created when needed).",
+    )
+    attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest attachment accepted, in bytes."
+    )
+    attachment_types: list[str] = Field(
+        default_factory=lambda: [
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "application/pdf",
+            "text/plain",
+            "text/csv",
+            "application/json",
+            "application/zip",
+            "text/x-log",
+        ],
+        description="Content types accepted as attachments, as JSON; others are refused.",
+    )
+    email_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC-SHA256 secret of the inbound email webhook (/hooks/email); empty "
+        "turns the webhook off.",
+    )
+    email_from: str = Field(
+        default="support@example.com",
+        description="The From address of replies sent to customers.",
+    )
+    smtp_host: str = Field(
+        default="",
+        description="SMTP server for replies; empty: replies stay queued until one is set.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="starttls",
+        description="'starttls' (upgrade after connecting), 'tls' (implicit, usually port "
+        "465) or 'none' (a local relay only).",
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password.")
+    smtp_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="How long one SMTP attempt may take."
+    )
+    email_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="Attempts at sending one reply before it is marked failed (staff can "
+        "send it again).",
+    )
+    email_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Wait before the second attempt; each later wait doubles (capped at 1 h).",
+    )
 
 
 def database_url_from(value: str) -> str:

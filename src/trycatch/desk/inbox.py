@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from trycatch.desk.access import Action, Actor, System, require
 from trycatch.desk.models import Ticket, TicketStatus
+from trycatch.desk.search import ticket_text_condition
 
 MAX_PAGE = 200
 
@@ -39,6 +40,7 @@ class TicketFilters:
     category: str | None = None
     product_area: str | None = None
     customer_id: int | None = None
+    text: str | None = None  # words that must all appear in the subject or a message
 
 
 def _queue_condition(queue: Queue, actor: Actor) -> ColumnElement[bool]:
@@ -58,7 +60,7 @@ _QUEUES: dict[Queue, ColumnElement[bool]] = {
 }
 
 
-def _filter_conditions(filters: TicketFilters) -> list[ColumnElement[bool]]:
+def _filter_conditions(session: Session, filters: TicketFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.status is not None:
         conditions.append(Ticket.status == filters.status)
@@ -68,6 +70,10 @@ def _filter_conditions(filters: TicketFilters) -> list[ColumnElement[bool]]:
         conditions.append(Ticket.product_area == filters.product_area)
     if filters.customer_id is not None:
         conditions.append(Ticket.customer_id == filters.customer_id)
+    if filters.text:
+        matches = ticket_text_condition(session, filters.text)
+        if matches is not None:
+            conditions.append(matches)
     return conditions
 
 
@@ -85,7 +91,8 @@ def list_tickets(
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"limit: 1 to {MAX_PAGE}")
     query = select(Ticket).where(
-        _queue_condition(Queue(queue), actor), *_filter_conditions(filters or TicketFilters())
+        _queue_condition(Queue(queue), actor),
+        *_filter_conditions(session, filters or TicketFilters()),
     )
     if before_id is not None:
         cursor = session.get(Ticket, before_id)
@@ -110,7 +117,9 @@ def queue_counts(
         func.count().filter(_queue_condition(queue, actor)).label(str(queue)) for queue in Queue
     ]
     row = session.execute(
-        select(*columns).select_from(Ticket).where(*_filter_conditions(filters or TicketFilters()))
+        select(*columns)
+        .select_from(Ticket)
+        .where(*_filter_conditions(session, filters or TicketFilters()))
     ).one()
     return {queue: int(row[i] or 0) for i, queue in enumerate(Queue)}
 

@@ -1,11 +1,12 @@
-"""Tables of the catch block: staff users and their API tokens, tickets, messages, outcomes."""
+"""Tables of the catch block: staff users and their API tokens, tickets, messages (with their
+email delivery state), attachments, outcomes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trycatch.agent.models import Conversation, Customer, Handoff
@@ -47,6 +48,15 @@ class MessageKind(StrEnum):
     CUSTOMER = "customer"
     REPLY = "reply"  # public, sent to the customer
     NOTE = "note"  # internal, never shown to the customer
+
+
+class DeliveryStatus(StrEnum):
+    """Where a public reply's email is; None on messages that are not emailed."""
+
+    QUEUED = "queued"  # waiting for its first attempt
+    RETRYING = "retrying"  # an attempt failed; another is due at ``next_delivery_at``
+    SENT = "sent"
+    FAILED = "failed"  # every attempt failed; staff see it and may send it again
 
 
 class OutcomeKind(StrEnum):
@@ -160,9 +170,42 @@ class TicketMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(500), unique=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The email outbox is the message itself: a reply is queued in the transaction that
+    # stores it, so a crash between the two cannot lose it.
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(String(20))
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery_error: Mapped[str | None] = mapped_column(Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="message", passive_deletes=True, order_by="Attachment.id"
+    )
+
+
+Index("ix_ticket_messages_delivery", TicketMessage.delivery_status, TicketMessage.next_delivery_at)
+
+
+class Attachment(Base):
+    """A file sent with a message, kept on disk under ``storage_key``; the row has its facts."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_messages.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Random, so a file's place on disk says nothing about the ticket or the customer.
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    message: Mapped[TicketMessage | None] = relationship(back_populates="attachments")
 
 
 class TicketOutcome(Base):

@@ -111,6 +111,9 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The ticket that caused the article. A plain id: tickets belong to the desk, a layer
+    # above the knowledge base, which must not depend on it.
+    source_ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article",

@@ -11,6 +11,11 @@ from sqlalchemy import engine_from_config, pool
 from trycatch.store.base import Base
 from trycatch.store.fulltext import FULLTEXT_TABLES
 
+# Full-text search over tickets (migration 0004): FTS5 tables on SQLite, GIN expression
+# indexes on PostgreSQL; engine-specific DDL that the models do not declare.
+TICKET_SEARCH_TABLES = frozenset({"tickets_fts", "ticket_messages_fts"})
+TICKET_SEARCH_INDEXES = frozenset({"ix_tickets_fts", "ix_ticket_messages_fts"})
+
 # Register every table on Base.metadata (the models live in the domain packages).
 importlib.import_module("trycatch.models")
 
@@ -20,7 +25,10 @@ def _include_object(
 ) -> bool:
     # The full-text tables are engine-specific DDL, not models; FTS5 also creates shadow tables.
     if type_ == "table" and name is not None:
-        return not any(name == t or name.startswith(f"{t}_") for t in FULLTEXT_TABLES)
+        engine_specific = FULLTEXT_TABLES | TICKET_SEARCH_TABLES
+        return not any(name == t or name.startswith(f"{t}_") for t in engine_specific)
+    if type_ == "index" and name is not None:
+        return name not in TICKET_SEARCH_INDEXES
     return True
 
 
