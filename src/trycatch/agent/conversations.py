@@ -95,8 +95,11 @@ def find_customer(session: Session, ref: CustomerRef | None) -> Customer | None:
     return None
 
 
-def _customer(session: Session, ref: CustomerRef | None) -> Customer | None:
-    """The customer ``ref`` names, created the first time they ask."""
+def customer_for(session: Session, ref: CustomerRef | None) -> Customer | None:
+    """The customer ``ref`` names, created the first time they write (find or create).
+
+    Does not commit: the caller's service function owns the transaction.
+    """
     if ref is None or not (ref.email or ref.external_id):
         return None
     customer = find_customer(session, ref)
@@ -386,7 +389,7 @@ def answer_question(
     """Answer one customer message, store the exchange, and commit."""
     started = time.perf_counter()
     text = _validate_question(question, settings)
-    person = _customer(session, customer)
+    person = customer_for(session, customer)
     if conversation_id is not None:
         conversation = get_conversation_for(session, conversation_id, customer=person)
     else:
@@ -581,6 +584,7 @@ __all__ = [
     "CustomerRef",
     "abandon_idle_conversations",
     "answer_question",
+    "customer_for",
     "find_customer",
     "get_conversation_for",
     "leaks_prompt",
