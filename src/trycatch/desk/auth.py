@@ -153,6 +153,17 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
+def staff_member(session: Session, *, user_id: int) -> User | None:
+    """The active staff member with this id (a signed-in session's user), else None."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def list_staff(session: Session) -> list[User]:
+    """Every active staff member, by name: the people a ticket can be assigned to."""
+    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+
+
 def set_user_active(session: Session, *, user_id: int, active: bool, actor: Actor) -> User:
     """Deactivate (or reactivate) a staff member: an inactive user can do nothing."""
     require(actor, Action.MANAGE_USERS)
@@ -227,24 +238,32 @@ def issue_api_token(
     return token, secret
 
 
-def verify_api_token(session: Session, *, secret: str, scope: Scope) -> User | None:
-    """The active user behind a live token that holds ``scope``, else None.
+def live_api_token(session: Session, *, secret: str) -> ApiToken | None:
+    """The token with this secret if it is live (not revoked, its user active), else None.
 
     The lookup is by the secret's SHA-256, so comparing stored values leaks nothing useful
-    about the secret. Marks the token as used (at most once a minute, to keep reads cheap).
+    about the secret. Writes nothing: the API tells "no valid token" (401) from "a valid
+    token without the scope" (403) with it.
     """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = session.scalars(
         select(ApiToken).where(ApiToken.token_hash == hash_token(secret))
     ).one_or_none()
-    if token is None or token.revoked_at is not None:
+    if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    if str(scope) not in token.scopes:
+    return token
+
+
+def verify_api_token(session: Session, *, secret: str, scope: Scope) -> User | None:
+    """The active user behind a live token that holds ``scope``, else None.
+
+    Marks the token as used (at most once a minute, to keep reads cheap).
+    """
+    token = live_api_token(session, secret=secret)
+    if token is None or str(scope) not in token.scopes:
         return None
     user = token.user
-    if not user.active:
-        return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         token.last_used_at = now
@@ -258,12 +277,12 @@ def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
     )
 
 
-def revoke_api_token(session: Session, *, token_id: int, actor: User) -> ApiToken:
-    """Revoke a token: its owner or an admin may; it stops working at once."""
+def revoke_api_token(session: Session, *, token_id: int, actor: Actor) -> ApiToken:
+    """Revoke a token: its owner, an admin or the command line may; it stops working at once."""
     token = session.get(ApiToken, token_id)
     if token is None:
         raise TokenNotFound(f"api token {token_id}")
-    owner = token.user_id == actor.id and actor.active
+    owner = isinstance(actor, User) and token.user_id == actor.id and actor.active
     if not owner and not can(actor, Action.MANAGE_USERS):
         raise TokenNotFound(f"api token {token_id}")
     if token.revoked_at is None:
@@ -291,7 +310,10 @@ __all__ = [
     "hash_token",
     "issue_api_token",
     "list_api_tokens",
+    "list_staff",
+    "live_api_token",
     "revoke_api_token",
     "set_user_active",
+    "staff_member",
     "verify_api_token",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from trycatch.desk.access import Action, Actor, System, require
 from trycatch.desk.models import Ticket, TicketStatus
@@ -105,6 +105,8 @@ def list_tickets(
             )
         )
     order = (Ticket.created_at.desc(), Ticket.id.desc())
+    # The list shows each ticket's customer and assignee: two queries, not one per row.
+    query = query.options(selectinload(Ticket.customer), selectinload(Ticket.assignee))
     return list(session.scalars(query.order_by(*order).limit(limit)))
 
 

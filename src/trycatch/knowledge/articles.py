@@ -154,8 +154,9 @@ def create_article(
     author: str,
     product_area: str | None = None,
     slug: str | None = None,
+    source_ticket_id: int | None = None,
 ) -> Article:
-    """Save a new draft article (version 1)."""
+    """Save a new draft article (version 1); ``source_ticket_id``: the ticket that caused it."""
     title, body = _validate(title=title, body=body)
     if slug is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise ArticleError("slug: lowercase letters, digits and dashes only")
@@ -169,11 +170,18 @@ def create_article(
         author=author,
         created_at=now,
         updated_at=now,
+        source_ticket_id=source_ticket_id,
     )
     session.add(article)
     _add_version(session, article, author=author, note="created")
     session.flush()
-    record_event(session, actor=author, action="article.created", subject=f"article:{article.slug}")
+    record_event(
+        session,
+        actor=author,
+        action="article.created",
+        subject=f"article:{article.slug}",
+        data={"source_ticket_id": source_ticket_id} if source_ticket_id else None,
+    )
     session.commit()
     return article
 

@@ -12,6 +12,7 @@ from trycatch.tracker.issues import (
     get_issue,
     issue_demand,
     link_ticket,
+    open_issues,
     set_issue_status,
 )
 from trycatch.tracker.models import (
@@ -35,5 +36,6 @@ __all__ = [
     "get_issue",
     "issue_demand",
     "link_ticket",
+    "open_issues",
     "set_issue_status",
 ]

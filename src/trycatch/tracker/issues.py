@@ -157,6 +157,18 @@ def link_ticket(
     return link
 
 
+def open_issues(session: Session, *, limit: int = 200) -> list[EngineeringIssue]:
+    """Open issues, newest first: what a ticket can be linked to."""
+    return list(
+        session.scalars(
+            select(EngineeringIssue)
+            .where(EngineeringIssue.status == IssueStatus.OPEN)
+            .order_by(EngineeringIssue.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def issue_demand(
     session: Session,
     *,
@@ -215,5 +227,6 @@ __all__ = [
     "get_issue",
     "issue_demand",
     "link_ticket",
+    "open_issues",
     "set_issue_status",
 ]

@@ -29,6 +29,8 @@ class WebState:
     limiter: RateLimiter
     templates: Environment
     embedder: Embedder | None = None
+    # Signs staff sessions and CSRF tokens: the configured secret, else random per process.
+    secret_key: str = ""
 
 
 def web_state(request: Request) -> WebState:
