@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from trycatch.desk import authenticate
@@ -64,7 +64,6 @@ def log_in(
             next_path=next,
             email=email,
             error="That email and password do not match an active staff account.",
-            status_code=status.HTTP_401_UNAUTHORIZED,
         )
     response = see_other(safe_next(next))
     start_session(request, response, user=user)
