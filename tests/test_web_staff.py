@@ -433,3 +433,11 @@ def test_strict_mode_blocks_the_next_ticket_until_the_article_is_published(
         blocked = client.post("/app/next", data={"csrf_token": token})
         assert blocked.status_code == 409
         assert "why-endpoints-get-disabled" in blocked.text
+        published = client.post(
+            "/app/articles/why-endpoints-get-disabled/publish",
+            data={"csrf_token": token, "back": "https://evil.example/"},
+        )
+        assert published.headers["location"] == "/app/inbox"
+        taken = client.post("/app/next", data={"csrf_token": token})
+        assert taken.status_code == 303
+        assert taken.headers["location"].startswith("/app/tickets/")

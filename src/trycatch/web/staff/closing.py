@@ -8,10 +8,23 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from trycatch.desk import ClosePolicyError, OutcomeInput, OutcomeKind, actor_label
+from trycatch.desk import (
+    Action,
+    ClosePolicyError,
+    OutcomeInput,
+    OutcomeKind,
+    TicketNotFound,
+    actor_label,
+    require,
+)
 from trycatch.desk.drafts import draft_article
 from trycatch.desk.views import close_form
-from trycatch.knowledge.articles import ArticleError, create_article, publish_article
+from trycatch.knowledge.articles import (
+    ArticleError,
+    ArticleNotFound,
+    create_article,
+    publish_article,
+)
 from trycatch.knowledge.library import library_taxonomy
 from trycatch.tracker import IssueError, IssueKind, create_issue, open_issues
 from trycatch.web.agent_loop import agent_event_loop
@@ -19,7 +32,7 @@ from trycatch.web.closing import close_and_link
 from trycatch.web.deps import EmbedderDep, SessionDep, SettingsDep
 from trycatch.web.staff.render import render_staff, see_other
 from trycatch.web.staff.routing import StaffRoute
-from trycatch.web.staff.session import CurrentStaff, StaffPost, StaffSession
+from trycatch.web.staff.session import CurrentStaff, StaffPost, StaffSession, safe_next
 
 router = APIRouter(route_class=StaffRoute)
 
@@ -252,6 +265,23 @@ def save_article(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     return see_other(f"/app/tickets/{ticket_id}/close?article_id={article.id}")
+
+
+@router.post("/articles/{slug}/publish")
+def publish_draft(
+    slug: str,
+    staff: StaffPost,
+    session: SessionDep,
+    embedder: EmbedderDep,
+    back: Annotated[str, Form(max_length=2_000)] = "",
+) -> RedirectResponse:
+    """Publish a draft KB article (strict mode waits for this before the next ticket)."""
+    require(staff.user, Action.CLOSE)
+    try:
+        publish_article(session, slug=slug, actor=actor_label(staff.user), embedder=embedder)
+    except ArticleNotFound as missing:
+        raise TicketNotFound(str(missing)) from missing
+    return see_other(safe_next(back))
 
 
 __all__ = ["CloseInput", "router"]
