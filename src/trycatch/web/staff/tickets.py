@@ -53,6 +53,7 @@ def _page(
         draft=draft,
         notice=request.query_params.get("notice", ""),
         priorities=list(Priority),
+        oob_meta=template == "_thread.html",  # a reply changes the status in the header too
     )
 
 

@@ -28,7 +28,8 @@
     if (body) body.focus();
   }
 
-  document.addEventListener("htmx:afterSwap", function () { selected = -1; });
+  // A new list (filters, search): keep the selection on the same row number.
+  document.addEventListener("htmx:afterSwap", function () { if (selected >= 0) select(selected); });
   // A row anywhere opens its ticket, not just the subject link.
   document.addEventListener("click", function (event) {
     var row = event.target.closest && event.target.closest(".ticket-row");
