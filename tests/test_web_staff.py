@@ -13,8 +13,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.desk_factories import PASSWORD, make_customer, make_ticket, make_user
-from trycatch.desk import MessageKind, Role, Ticket, TicketStatus, User, reply, set_user_active
+from trycatch.desk import (
+    MessageKind,
+    Role,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+    User,
+    reply,
+    set_user_active,
+)
 from trycatch.desk.access import COMMAND_LINE
+from trycatch.desk.models import DeliveryStatus
 from trycatch.knowledge.models import Article, ArticleStatus
 from trycatch.knowledge.sample import ingest_sample
 from trycatch.knowledge.search import search
@@ -441,3 +451,73 @@ def test_strict_mode_blocks_the_next_ticket_until_the_article_is_published(
         taken = client.post("/app/next", data={"csrf_token": token})
         assert taken.status_code == 303
         assert taken.headers["location"].startswith("/app/tickets/")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_reply_with_a_file_and_its_download(
+    db_url: str, database: Database, session: Session, tmp_path: Any
+) -> None:
+    ticket = make_ticket(session)
+    me = make_user(session)
+    app = make_app(db_url, database, attachments_dir=tmp_path / "files", attachment_max_bytes=1000)
+    with TestClient(app, follow_redirects=False) as client:
+        token = log_in(client, me)
+        sent = client.post(
+            f"/app/tickets/{ticket.id}/messages",
+            data={"body": "Here is the screenshot.", "kind": "reply", "csrf_token": token},
+            files={"file": ("../../screen shot.png", PNG, "image/png")},
+        )
+        assert sent.status_code == 303
+        page = client.get(f"/app/tickets/{ticket.id}").text
+        link = re.search(r'href="(/app/attachments/\d+)">([^<]+)</a>', page)
+        assert link and link.group(2) == "screen shot.png"  # the path is gone
+        download = client.get(link.group(1))
+        assert download.status_code == 200
+        assert download.content == PNG
+        assert download.headers["content-disposition"].startswith("attachment")
+        assert download.headers["x-content-type-options"] == "nosniff"
+        for bad, problem in [
+            (("big.png", PNG * 20, "image/png"), "file: larger than"),
+            (("run.sh", b"#!/bin/sh\nrm -rf /", "application/x-sh"), "content_type:"),
+            (("fake.png", b"not a png at all", "image/png"), "file: the content is not"),
+        ]:
+            refused = client.post(
+                f"/app/tickets/{ticket.id}/messages",
+                data={"body": "Another file.", "kind": "reply", "csrf_token": token},
+                files={"file": bad},
+            )
+            assert refused.status_code == 422, bad[0]
+            assert problem in refused.text
+            assert "Another file." in refused.text  # the draft is kept
+        client.post("/app/logout", data={"csrf_token": token})
+        assert client.get(link.group(1)).status_code == 303  # files need a login too
+    session.expire_all()
+    refreshed = session.get(Ticket, ticket.id)
+    assert refreshed is not None
+    assert len(refreshed.messages) == 2  # refused uploads stored no message
+
+
+def test_a_failed_email_is_visible_and_can_be_sent_again(
+    client: TestClient, session: Session
+) -> None:
+    me = make_user(session)
+    ticket = make_ticket(session)
+    message = reply(session, ticket_id=ticket.id, actor=me, body="Try again now.")
+    assert message.delivery_status == DeliveryStatus.QUEUED
+    message.delivery_status = DeliveryStatus.FAILED  # every attempt failed (tested with SMTP)
+    message.delivery_attempts = 8
+    message.delivery_error = "451 try again later"
+    session.commit()
+    token = log_in(client, me)
+    page = client.get(f"/app/tickets/{ticket.id}").text
+    assert "email failed after 8 attempts" in page
+    assert "451 try again later" in page
+    resent = client.post(f"/app/messages/{message.id}/resend", data={"csrf_token": token})
+    assert resent.status_code == 303
+    session.expire_all()
+    again = session.get(TicketMessage, message.id)
+    assert again is not None and again.delivery_status == DeliveryStatus.QUEUED
+    twice = client.post(f"/app/messages/{message.id}/resend", data={"csrf_token": token})
+    assert twice.status_code == 409

@@ -5,27 +5,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from trycatch.desk import (
+    AttachmentError,
+    AttachmentLimits,
+    AttachmentNotFound,
     Priority,
     TicketClosed,
     TicketInputError,
+    TicketNotFound,
+    Upload,
     add_note,
     assign,
     flag_concern,
+    open_attachment_for,
     reply,
     set_priority,
+    store_attachment,
 )
+from trycatch.desk.attachments import check_upload
+from trycatch.desk.delivery import DeliveryNotFound, NotResendable, retry_delivery
 from trycatch.desk.views import ticket_page
-from trycatch.web.deps import SessionDep
+from trycatch.web.deps import SessionDep, SettingsDep
 from trycatch.web.rendering import render_markdown
 from trycatch.web.staff.render import is_htmx, render_staff, see_other
 from trycatch.web.staff.routing import StaffRoute
 from trycatch.web.staff.session import CurrentStaff, StaffPost, StaffSession
 
 router = APIRouter(route_class=StaffRoute)
+
+
+async def _file_field(file: Annotated[UploadFile | None, File()] = None) -> Upload | None:
+    """The reply form's optional file, read into memory (the size limit applies after)."""
+    if file is None or not file.filename:
+        return None  # the form's file field left empty
+    return Upload(
+        filename=file.filename,
+        content_type=file.content_type or "application/octet-stream",
+        data=await file.read(),
+    )
+
+
 BodyField = Annotated[str, Form(max_length=100_000)]
 
 
@@ -71,16 +93,31 @@ def post_message(
     ticket_id: int,
     staff: StaffPost,
     session: SessionDep,
+    settings: SettingsDep,
     body: BodyField = "",
     kind: Annotated[str, Form(pattern="^(reply|note)$")] = "reply",
+    upload: Annotated[Upload | None, Depends(_file_field)] = None,
 ) -> HTMLResponse | RedirectResponse:
-    """A public reply (emailed to the customer) or an internal note; htmx gets the thread."""
+    """A public reply (emailed to the customer) or an internal note, with an optional file;
+    htmx gets the thread back."""
     try:
-        if kind == "note":
-            add_note(session, ticket_id=ticket_id, actor=staff.user, body=body)
-        else:
-            reply(session, ticket_id=ticket_id, actor=staff.user, body=body)
-    except (TicketInputError, TicketClosed) as error:
+        checked = check_upload(upload, AttachmentLimits.from_settings(settings)) if upload else None
+        write = add_note if kind == "note" else reply
+        message = write(session, ticket_id=ticket_id, actor=staff.user, body=body)
+        if checked is not None:
+            store_attachment(
+                session,
+                ticket_id=ticket_id,
+                message_id=message.id,
+                filename=checked.filename,
+                content_type=checked.content_type,
+                data=checked.data,
+                actor=staff.user,
+                directory=settings.attachments_dir,
+                max_bytes=settings.attachment_max_bytes,
+                allowed_types=settings.attachment_types,
+            )
+    except (TicketInputError, TicketClosed, AttachmentError) as error:
         session.rollback()
         template = "_thread.html" if is_htmx(request) else "ticket.html"
         return _page(
@@ -96,6 +133,49 @@ def post_message(
     if is_htmx(request):
         return _page(request, session, staff, ticket_id, template="_thread.html")
     return see_other(f"/app/tickets/{ticket_id}")
+
+
+@router.post("/messages/{message_id}/resend", response_model=None)
+def resend_reply(
+    request: Request, message_id: int, staff: StaffPost, session: SessionDep
+) -> HTMLResponse | RedirectResponse:
+    """Send a failed reply's email again (its attempts start over)."""
+    try:
+        message = retry_delivery(session, message_id=message_id, actor=staff.user)
+    except DeliveryNotFound as missing:
+        raise TicketNotFound(str(missing)) from missing
+    except NotResendable as error:
+        return render_staff(
+            request,
+            "error.html",
+            staff=staff,
+            status_code=status.HTTP_409_CONFLICT,
+            message=str(error),
+        )
+    return see_other(f"/app/tickets/{message.ticket_id}?notice=resent#message-{message.id}")
+
+
+@router.get("/attachments/{attachment_id}")
+def download_attachment(
+    attachment_id: int, staff: CurrentStaff, session: SessionDep, settings: SettingsDep
+) -> FileResponse:
+    """A ticket's file, for staff who may see the ticket; always a download, never rendered."""
+    try:
+        attachment, path = open_attachment_for(
+            session,
+            actor=staff.user,
+            attachment_id=attachment_id,
+            directory=settings.attachments_dir,
+        )
+    except AttachmentNotFound as missing:
+        raise TicketNotFound(str(missing)) from missing
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        filename=attachment.filename,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )
 
 
 def _act(
