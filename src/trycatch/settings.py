@@ -105,6 +105,22 @@ class Settings(BaseSettings):
     agent_max_question_chars: int = Field(
         default=8_000, ge=100, description="Longest customer message accepted."
     )
+    eval_judge_provider: Literal["none", "openai", "anthropic"] = Field(
+        default="none",
+        description="The model that grades `rubric` assertions of eval cases: 'none' (rubrics "
+        "are reported as skipped, never passed), 'openai' (any OpenAI-compatible endpoint) or "
+        "'anthropic'.",
+    )
+    eval_judge_model: str = Field(
+        default="gpt-4o-mini", description="Model name of the eval judge."
+    )
+    eval_judge_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        description="Base URL of the judge's OpenAI-compatible endpoint.",
+    )
+    eval_judge_api_key: SecretStr = Field(
+        default=SecretStr(""), description="API key for the judge's provider."
+    )
     api_rate_limit_per_minute: int = Field(
         default=60,
         ge=0,

@@ -374,6 +374,125 @@ def _embedder(settings: Settings) -> Embedder | None:
     return _EMBEDDERS[key]
 
 
+def _respond(
+    session: Session,
+    *,
+    text: str,
+    conversation: Conversation,
+    prompt: PromptVersion,
+    customer: CustomerContext,
+    repeated: bool,
+    settings: Settings,
+    model: Model | None,
+    http_tools: Sequence[HttpTool],
+    http_client: httpx.Client | None,
+) -> tuple[_Result, AgentDeps]:
+    """The rules, then the model: the reply to ``text``, the last customer message of
+    ``conversation``. Reads only; the caller stores (or, rehearsing, discards) the result."""
+    deps = AgentDeps(
+        session=session,
+        customer=customer,
+        http_tools={t.name: t for t in http_tools},
+        http_client=http_client,
+        seen=_seen(conversation),
+        embedder=_embedder(settings),
+    )
+    decision = decide(text, compile_intents(settings.agent_escalation_intents))
+    if decision is not None and decision.route == Route.DECLINE:
+        result = _Result("declined", DECLINE_ANSWER, [], decision.reason, 1.0)
+    elif decision is not None:
+        result = _Result("escalated", HANDOFF_ANSWER, [], decision.reason, 1.0)
+    elif repeated:
+        result = _Result(
+            "escalated", HANDOFF_ANSWER, [], "The customer asked the same question again.", 0.0
+        )
+    else:
+        # Nothing of the answer is flushed by the tools' queries: it is written at the end.
+        with session.no_autoflush:
+            result = _run_model(
+                question=text,
+                conversation=conversation,
+                prompt=prompt,
+                settings=settings,
+                model=model or build_model(settings),
+                deps=deps,
+                http_tools=http_tools,
+            )
+    return result, deps
+
+
+@dataclass(slots=True)
+class RehearsedTurn:
+    """What the agent replied to one customer message of a rehearsal (nothing stored)."""
+
+    question: str
+    outcome: Literal["answered", "escalated", "declined"]
+    answer: str
+    citations: list[Citation]
+    escalation_reason: str
+    confidence: float
+    tool_calls: list[dict[str, Any]]
+    usage: dict[str, Any]
+    latency_ms: float
+
+
+def rehearse_conversation(
+    session: Session,
+    *,
+    messages: Sequence[str],
+    prompt: PromptVersion,
+    settings: Settings,
+    customer: CustomerContext | None = None,
+    model: Model | None = None,
+    http_tools: Sequence[HttpTool] = (),
+    http_client: httpx.Client | None = None,
+) -> list[RehearsedTurn]:
+    """Play the customer's ``messages`` to the agent of ``prompt``, one turn at a time, as
+    ``answer_question`` would in one conversation — but store nothing (no conversation, no
+    handoff, no event): the eval runner's way to try a prompt version, active or not."""
+    conversation = Conversation(public_id="rehearsal", channel="eval")
+    turns: list[RehearsedTurn] = []
+    for message in messages:
+        started = time.perf_counter()
+        text = _validate_question(message, settings)
+        repeated = bool(turns) and _asked_again(conversation, text)
+        conversation.messages.append(ConversationMessage(role=Role.CUSTOMER, text=text))
+        result, deps = _respond(
+            session,
+            text=text,
+            conversation=conversation,
+            prompt=prompt,
+            customer=customer or CustomerContext(),
+            repeated=repeated,
+            settings=settings,
+            model=model,
+            http_tools=http_tools,
+            http_client=http_client,
+        )
+        conversation.messages.append(
+            ConversationMessage(
+                role=Role.AGENT,
+                text=result.answer,
+                outcome=Outcome(result.outcome),
+                retrieved=deps.retrieved,
+            )
+        )
+        turns.append(
+            RehearsedTurn(
+                question=text,
+                outcome=result.outcome,
+                answer=result.answer,
+                citations=result.citations,
+                escalation_reason=result.reason,
+                confidence=result.confidence,
+                tool_calls=list(deps.tool_calls),
+                usage=result.usage or {},
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+        )
+    return turns
+
+
 def answer_question(
     session: Session,
     *,
@@ -414,39 +533,22 @@ def answer_question(
     # process dies mid-answer), nothing they wrote is lost, and the conversation, still
     # open, is marked abandoned by ``abandon_idle_conversations``.
     session.commit()
-    deps = AgentDeps(
-        session=session,
+    result, deps = _respond(
+        session,
+        text=text,
+        conversation=conversation,
+        prompt=prompt,
         customer=CustomerContext(
             id=person.id if person else None,
             email=person.email if person else None,
             external_id=person.external_id if person else None,
         ),
-        http_tools={t.name: t for t in http_tools},
+        repeated=repeated,
+        settings=settings,
+        model=model,
+        http_tools=http_tools,
         http_client=http_client,
-        seen=_seen(conversation),
-        embedder=_embedder(settings),
     )
-    decision = decide(text, compile_intents(settings.agent_escalation_intents))
-    if decision is not None and decision.route == Route.DECLINE:
-        result = _Result("declined", DECLINE_ANSWER, [], decision.reason, 1.0)
-    elif decision is not None:
-        result = _Result("escalated", HANDOFF_ANSWER, [], decision.reason, 1.0)
-    elif repeated:
-        result = _Result(
-            "escalated", HANDOFF_ANSWER, [], "The customer asked the same question again.", 0.0
-        )
-    else:
-        # Nothing of the answer is flushed by the tools' queries: it is written at the end.
-        with session.no_autoflush:
-            result = _run_model(
-                question=text,
-                conversation=conversation,
-                prompt=prompt,
-                settings=settings,
-                model=model or build_model(settings),
-                deps=deps,
-                http_tools=http_tools,
-            )
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     reply_message = ConversationMessage(
         role=Role.AGENT,
@@ -582,6 +684,7 @@ __all__ = [
     "AgentInputError",
     "ConversationNotFound",
     "CustomerRef",
+    "RehearsedTurn",
     "abandon_idle_conversations",
     "answer_question",
     "customer_for",
@@ -590,4 +693,5 @@ __all__ = [
     "leaks_prompt",
     "list_handoffs",
     "record_feedback",
+    "rehearse_conversation",
 ]

@@ -30,6 +30,12 @@ def build_model(settings: Settings) -> Model:
 _MODELS: dict[tuple[str, str, str, str, float], Model] = {}
 
 
+def new_model(settings: Settings) -> Model:
+    """A model of its own, not shared: for a worker thread that runs its own event loop
+    (a provider's HTTP client belongs to one loop)."""
+    return _new_model(settings)
+
+
 def _new_model(settings: Settings) -> Model:
     provider = settings.agent_provider
     if provider == "offline":
@@ -54,4 +60,4 @@ def _new_model(settings: Settings) -> Model:
     raise ProviderError(f"agent_provider: unknown provider {provider!r}")
 
 
-__all__ = ["ProviderError", "build_model"]
+__all__ = ["ProviderError", "build_model", "new_model"]

@@ -10,11 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from trycatch import __version__
 from trycatch.cli import (
+    agent_files,
     articles,
     ask,
     conversations,
     db,
     demo,
+    evals,
     handoffs,
     knowledge,
     serve,
@@ -75,6 +77,10 @@ app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(conversations.app, name="conversations")
 app.add_typer(users.app, name="user")
 app.add_typer(knowledge.taxonomy_app, name="taxonomy")
+app.add_typer(evals.eval_app, name="eval")
+app.add_typer(evals.prompt_app, name="prompt")
+app.add_typer(evals.feedback_app, name="feedback")
+app.add_typer(agent_files.app, name="agent")
 
 
 @app.command("docs", hidden=True)

@@ -44,9 +44,16 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str) -> Database:
-    """Create the engine for a SQLAlchemy URL or a SQLite file path."""
-    engine = create_engine(database_url_from(url))
+def open_database(url: str, *, pool_size: int | None = None) -> Database:
+    """Create the engine for a SQLAlchemy URL or a SQLite file path.
+
+    ``pool_size``: connections kept for threads working at once (default: SQLAlchemy's 5,
+    plus 10 more on demand).
+    """
+    options: dict[str, Any] = {}
+    if pool_size is not None:
+        options = {"pool_size": pool_size, "max_overflow": pool_size}
+    engine = create_engine(database_url_from(url), **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
