@@ -349,6 +349,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/api/v1/conversations/{conversation_id}/handoff": {"post"},
         "/api/v1/search": {"get"},
         "/healthz": {"get"},
+        "/hooks/email": {"post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     start_op = paths["/api/v1/conversations"]["post"]

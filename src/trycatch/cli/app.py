@@ -16,6 +16,7 @@ from trycatch.cli import (
     conversations,
     db,
     demo,
+    email,
     evals,
     handoffs,
     knowledge,
@@ -77,6 +78,7 @@ app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(conversations.app, name="conversations")
 app.add_typer(users.app, name="user")
 app.add_typer(knowledge.taxonomy_app, name="taxonomy")
+app.add_typer(email.app, name="email")
 app.add_typer(evals.eval_app, name="eval")
 app.add_typer(evals.prompt_app, name="prompt")
 app.add_typer(evals.feedback_app, name="feedback")

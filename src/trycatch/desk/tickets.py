@@ -28,7 +28,9 @@ from trycatch.desk.access import (
     require,
     role_allows,
 )
+from trycatch.desk.delivery import queue_delivery
 from trycatch.desk.models import (
+    DeliveryStatus,
     MessageKind,
     Priority,
     Ticket,
@@ -225,12 +227,14 @@ def open_ticket(
     source: TicketSource,
     actor: Actor,
     message_id: str | None = None,
+    email_from: str | None = None,
 ) -> Ticket:
     """Open a ticket that came by email or the API, or that staff open towards a customer.
 
     Email and API tickets start open with the customer's message. An outreach ticket is
     written by a staff member (never a system actor): it starts pending, assigned to them,
-    with their message as the first public reply and the category preset to Success Outreach.
+    with their message as the first public reply (queued for email as ``reply`` does, with
+    ``email_from``) and the category preset to Success Outreach.
     The same email ``message_id`` twice returns the first ticket and stores nothing.
     """
     require(actor, Action.OPEN_TICKET)
@@ -274,24 +278,39 @@ def open_ticket(
     redelivered = _flush_or_seen(session, message_id)
     if redelivered is not None:
         return redelivered.ticket
+    data: dict[str, Any] = {"source": str(source), "customer_id": customer_id}
+    # The Message-ID names the ticket, so the outreach email is queued once it has an id.
+    if outreach and queue_delivery(
+        ticket.messages[0], ticket=ticket, now=now, email_from=email_from
+    ):
+        data["delivery"] = DeliveryStatus.QUEUED
     _ticket_event(
         session,
         actor=actor_label(actor),
         action="ticket.opened",
         ticket=ticket,
-        data={"source": str(source), "customer_id": customer_id},
+        data=data,
     )
     session.commit()
     return ticket
 
 
 def reply(
-    session: Session, *, ticket_id: int, actor: Actor, body: str, message_id: str | None = None
+    session: Session,
+    *,
+    ticket_id: int,
+    actor: Actor,
+    body: str,
+    message_id: str | None = None,
+    email_from: str | None = None,
 ) -> TicketMessage:
     """A public reply to the customer: the ticket waits on them (pending).
 
-    The first reply sets ``first_response_at``; later ones leave it. ``message_id`` is the
-    Message-ID of the email that carries the reply, so the customer's answer threads here.
+    The first reply sets ``first_response_at``; later ones leave it. When the customer has
+    an email address the reply is queued for email in this transaction, with a new
+    Message-ID in the domain of ``email_from`` (pass ``settings.email_from``) unless
+    ``message_id`` is given, so the customer's answer threads here. Without an address the
+    customer reads it through their ticket link.
     """
     ticket = get_ticket_for(session, actor=actor, ticket_id=ticket_id, action=Action.REPLY)
     if ticket.status == TicketStatus.CLOSED:
@@ -309,13 +328,14 @@ def reply(
         ticket.first_response_at = now
     ticket.status = TicketStatus.PENDING
     ticket.updated_at = now
+    queue_delivery(message, ticket=ticket, now=now, email_from=email_from)
     session.flush()
     _ticket_event(
         session,
         actor=actor_label(actor),
         action="ticket.replied",
         ticket=ticket,
-        data={"message_id": message.id},
+        data={"message_id": message.id, "delivery": message.delivery_status},
     )
     session.commit()
     return message

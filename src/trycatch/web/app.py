@@ -20,11 +20,12 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trycatch import __version__
+from trycatch.jobs import DeliveryWorker
 from trycatch.knowledge.embeddings import embedder_from_settings
 from trycatch.settings import Settings, database_url_from
 from trycatch.store import Database, open_database
 from trycatch.store.migrate import is_current, upgrade
-from trycatch.web import api, helpcenter
+from trycatch.web import api, helpcenter, hooks
 from trycatch.web.api.schemas import Health
 from trycatch.web.deps import WebState
 from trycatch.web.helpcenter.render import not_found_page, template_environment
@@ -70,9 +71,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     owns_database = database is None
     db = database if database is not None else open_app_database(settings)
 
+    # Replies are emailed by this process when an SMTP server is set; else they stay queued.
+    delivery = DeliveryWorker(database=db, settings=settings) if settings.smtp_host else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if delivery is not None:
+            delivery.start()
         yield
+        if delivery is not None:
+            delivery.stop()
         if owns_database:
             db.dispose()
 
@@ -117,7 +125,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             headers={"Cache-Control": "public, max-age=300"},
         )
 
+    app.state.delivery_worker = delivery
     api.install(app)
+    app.include_router(hooks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last: the help center answers every other path (a document's URL, or its 404 page).
     app.include_router(helpcenter.router)
