@@ -28,6 +28,7 @@ from trycatch.agent.conversations import (
     list_handoffs,
     record_feedback,
 )
+from trycatch.agent.intents import is_attack
 from trycatch.agent.models import Conversation, Feedback, Handoff, Rating
 from trycatch.agent.prompts import default_prompt_text, render_prompt
 from trycatch.agent.toolspec import HttpTool, ToolsFileError, load_tools
@@ -525,3 +526,23 @@ def test_a_message_whose_answer_never_came_is_kept_and_the_conversation_abandone
     ask(docs, "How do I verify webhook signatures?")  # a conversation that got its reply
     with database.session() as other:
         assert abandon_idle_conversations(other, idle_for=timedelta(0)) == 0
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_attacks_are_caught_by_the_rules_before_any_model(attack: str) -> None:
+    assert is_attack(attack)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I rotate my API key?",
+        "Where do I find my API key?",
+        "Can I list the API keys of all users in my team?",
+        "How do I show the signing secret of an endpoint?",
+        "Which environment variables does the SDK read?",
+        "Can members of another team see our endpoints?",
+    ],
+)
+def test_questions_about_keys_and_teams_are_not_attacks(question: str) -> None:
+    assert not is_attack(question)

@@ -118,6 +118,11 @@ ATTACK_PATTERNS: Sequence[str] = (
     r"system\s+message)",
     r"\b(api[\s_-]?keys?|secret|token|password|credential|env(ironment)?\s+variables?)\b.{0,40}"
     r"\b(of\s+)?(your|the\s+server|trycatch|the\s+agent|configured)\b",
+    # "Print your API key", "dump the server's environment variables".
+    r"\b(print|show|reveal|dump|display|output|leak|list|give\s+me|tell\s+me|send\s+me)\b.{0,20}"
+    r"\b(your|the\s+server'?s?|trycatch'?s?|the\s+agent'?s?|the\s+bot'?s?)\s+(own\s+)?"
+    r"(api[\s_-]?keys?|secrets?|tokens?|passwords?|credentials?|env(ironment)?\s+variables?|"
+    r"\.env)",
     r"\byou\s+are\s+now\b",
     r"\b(developer|god|jailbreak|dan)\s+mode\b",
     r"\bpretend\s+(to\s+be|you\s+are)\b",
@@ -125,6 +130,10 @@ ATTACK_PATTERNS: Sequence[str] = (
     r"\brole[\s-]?play\b",
     r"\b(other|another|all|every)\s+(customer|user|account|client)s?'?\b.{0,40}\b(data|email|"
     r"address|key|ticket|account|message|conversation|detail|information)",
+    # "the email addresses of other customers" (the data named first).
+    r"\b(data|e-?mails?|e-?mail\s+address(es)?|addresses|phone\s+numbers?|api\s+keys?|tickets?|"
+    r"accounts?|messages|conversations|details|information|names)\b.{0,30}\b(of|from|for|belonging\s+to)"
+    r"\s+(the\s+)?(other|another)\s+(customer|user|account|client|compan(y|ies)|team)s?\b",
     r"\bwhat\s+did\s+(the\s+)?(previous|last|other)\s+(user|customer|person)\b",
     r"\brepeat\s+(everything|the\s+text|all)\s+(above|before)\b",
     r"\b(forget|ignore|disregard)\s+(everything|all|anything)\s+(above|before|earlier|you\s+(were|have\s+been)\s+told)",
