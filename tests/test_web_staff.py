@@ -266,6 +266,9 @@ def test_reply_and_note_through_htmx_and_forms(client: TestClient, session: Sess
         MessageKind.NOTE,
     ]
     assert refreshed.status == TicketStatus.PENDING
+    emailed = refreshed.messages[1]
+    assert emailed.delivery_status == DeliveryStatus.QUEUED  # the customer has an address
+    assert (emailed.message_id or "").endswith("@example.com>")  # the domain of email_from
 
 
 def test_assign_priority_and_flag(client: TestClient, session: Session) -> None:

@@ -7,6 +7,7 @@ as the CLI does; a PostgreSQL schema must be upgraded first (``trycatch db upgra
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from trycatch.knowledge.embeddings import embedder_from_settings
 from trycatch.settings import Settings, database_url_from
 from trycatch.store import Database, open_database
 from trycatch.store.migrate import is_current, upgrade
-from trycatch.web import api, helpcenter, hooks
+from trycatch.web import api, helpcenter, hooks, staff
 from trycatch.web.api.schemas import Health
 from trycatch.web.deps import WebState
 from trycatch.web.helpcenter.render import not_found_page, template_environment
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         limiter=RateLimiter(per_minute=settings.api_rate_limit_per_minute),
         templates=template_environment(settings),
         embedder=embedder_from_settings(settings),
+        secret_key=settings.secret_key.get_secret_value() or secrets.token_urlsafe(32),
     )
     app.add_middleware(
         CORSMiddleware,
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.state.delivery_worker = delivery
     api.install(app)
+    staff.install(app)
     app.include_router(hooks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last: the help center answers every other path (a document's URL, or its 404 page).

@@ -54,6 +54,13 @@ def get_embedder(request: Request) -> Embedder | None:
     return web_state(request).embedder
 
 
+def wake_delivery(request: Request) -> None:
+    """A reply was just queued: let the email worker send it now instead of at its next poll."""
+    worker = getattr(request.app.state, "delivery_worker", None)
+    if worker is not None:
+        worker.notify()
+
+
 def client_address(request: Request) -> str:
     """The client's IP address (the proxy's view of it when uvicorn trusts the proxy)."""
     return request.client.host if request.client is not None else "unknown"
@@ -83,5 +90,6 @@ __all__ = [
     "get_session",
     "get_settings",
     "rate_limit",
+    "wake_delivery",
     "web_state",
 ]

@@ -28,7 +28,7 @@ from trycatch.desk import (
 from trycatch.desk.attachments import check_upload
 from trycatch.desk.delivery import DeliveryNotFound, NotResendable, retry_delivery
 from trycatch.desk.views import ticket_page
-from trycatch.web.deps import SessionDep, SettingsDep
+from trycatch.web.deps import SessionDep, SettingsDep, wake_delivery
 from trycatch.web.rendering import render_markdown
 from trycatch.web.staff.render import is_htmx, render_staff, see_other
 from trycatch.web.staff.routing import StaffRoute
@@ -102,8 +102,16 @@ def post_message(
     htmx gets the thread back."""
     try:
         checked = check_upload(upload, AttachmentLimits.from_settings(settings)) if upload else None
-        write = add_note if kind == "note" else reply
-        message = write(session, ticket_id=ticket_id, actor=staff.user, body=body)
+        if kind == "note":
+            message = add_note(session, ticket_id=ticket_id, actor=staff.user, body=body)
+        else:
+            message = reply(
+                session,
+                ticket_id=ticket_id,
+                actor=staff.user,
+                body=body,
+                email_from=settings.email_from,
+            )
         if checked is not None:
             store_attachment(
                 session,
@@ -130,6 +138,7 @@ def post_message(
             draft=body,
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
+    wake_delivery(request)
     if is_htmx(request):
         return _page(request, session, staff, ticket_id, template="_thread.html")
     return see_other(f"/app/tickets/{ticket_id}")
@@ -142,6 +151,7 @@ def resend_reply(
     """Send a failed reply's email again (its attempts start over)."""
     try:
         message = retry_delivery(session, message_id=message_id, actor=staff.user)
+        wake_delivery(request)
     except DeliveryNotFound as missing:
         raise TicketNotFound(str(missing)) from missing
     except NotResendable as error:
