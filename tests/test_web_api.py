@@ -78,7 +78,9 @@ def test_a_question_is_answered_with_citations(client: TestClient) -> None:
         "confidence",
         "conversation_id",
         "message_id",
+        "ticket_url",
     }
+    assert reply["ticket_url"] is None  # only an escalation opens a ticket
     follow_up = client.post(
         f"/api/v1/conversations/{reply['conversation_id']}/messages",
         json={"message": "How do I re-enable it?"},
@@ -348,6 +350,17 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/api/v1/conversations/{conversation_id}/messages/{message_id}/feedback": {"post"},
         "/api/v1/conversations/{conversation_id}/handoff": {"post"},
         "/api/v1/search": {"get"},
+        "/api/v1/tickets": {"get", "post"},
+        "/api/v1/tickets/next": {"post"},
+        "/api/v1/tickets/{ticket_id}": {"get"},
+        "/api/v1/tickets/{ticket_id}/replies": {"post"},
+        "/api/v1/tickets/{ticket_id}/notes": {"post"},
+        "/api/v1/tickets/{ticket_id}/assign": {"post"},
+        "/api/v1/tickets/{ticket_id}/priority": {"post"},
+        "/api/v1/tickets/{ticket_id}/flag": {"post"},
+        "/api/v1/tickets/{ticket_id}/close": {"post"},
+        "/api/v1/tickets/{ticket_id}/attachments": {"post"},
+        "/api/v1/tickets/{ticket_id}/attachments/{attachment_id}": {"get"},
         "/healthz": {"get"},
         "/hooks/email": {"post"},
     }

@@ -1,4 +1,7 @@
-"""``trycatch ask``: put a question to the agent, one, a batch, or interactively."""
+"""``trycatch ask``: put a question to the agent, one, a batch, or interactively.
+
+An escalation opens its ticket in the inbox at once (``channels.intake.ask_agent``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from typing import Annotated
 import typer
 from rich.markdown import Markdown
 
-from trycatch.agent.conversations import AgentInputError, answer_question
+from trycatch.agent.conversations import AgentInputError
 from trycatch.agent.output import AgentReply
+from trycatch.channels.intake import ask_agent
 from trycatch.cli.context import AppState, console, fail, interactive, print_json, state
 from trycatch.cli.knowledge import _batch_lines
 from trycatch.store import Database
@@ -21,13 +25,13 @@ def _ask(
     database: Database, app_state: AppState, question: str, conversation: str | None
 ) -> AgentReply:
     with database.session() as session:
-        return answer_question(
+        return ask_agent(
             session,
             question=question,
             settings=app_state.settings,
             channel="cli",
             conversation_id=conversation,
-        )
+        ).reply
 
 
 def show_reply(reply: AgentReply) -> None:

@@ -1,15 +1,25 @@
-"""``trycatch user``: staff accounts of the inbox (the catch block)."""
+"""``trycatch user``: staff accounts of the inbox (the catch block) and their API tokens."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from trycatch.cli.context import console, fail, print_json, state
 from trycatch.desk.access import COMMAND_LINE
-from trycatch.desk.auth import UserError, create_user
+from trycatch.desk.auth import (
+    Scope,
+    TokenNotFound,
+    UserError,
+    create_user,
+    issue_api_token,
+    list_api_tokens,
+    normalize_email,
+    revoke_api_token,
+)
 from trycatch.desk.models import Role, User
 
 app = typer.Typer(help="Staff users: admins, agents and viewers.", no_args_is_help=True)
@@ -63,3 +73,88 @@ def list_command(
         return
     for row in rows:
         console.print(f"{row['id']}  {row['email']}  {row['role']}  {row['name']}", highlight=False)
+
+
+def _user(session: Session, email: str) -> User:
+    user = session.scalars(select(User).where(User.email == normalize_email(email))).first()
+    if user is None:
+        fail(f"email: no staff user {email}")
+    return user
+
+
+@app.command("token")
+def token(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The staff user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. the calling system.")],
+    scope: Annotated[
+        list[Scope], typer.Option(help="A scope the token holds (repeat for several).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Issue an API token for the REST API; its secret is printed this once only.
+
+    A token can do at most what its user's role allows: a viewer's tokens can only read.
+    """
+    with state(ctx).database().session() as session:
+        user = _user(session, email)
+        try:
+            issued, secret = issue_api_token(session, user=user, name=name, scopes=scope)
+        except UserError as error:
+            fail(str(error))
+        summary = {"id": issued.id, "name": issued.name, "scopes": issued.scopes, "secret": secret}
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"token {summary['id']} ({', '.join(issued.scopes)}) for {email}; "
+        "store the secret now, it is not shown again:",
+        highlight=False,
+    )
+    typer.echo(secret)
+
+
+@app.command("tokens")
+def tokens(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The staff user.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List a user's API tokens (never their secrets)."""
+    with state(ctx).database().session() as session:
+        rows: list[dict[str, Any]] = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "prefix": t.prefix,
+                "scopes": t.scopes,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in list_api_tokens(session, user=_user(session, email))
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        state_label = "revoked" if row["revoked_at"] else "live"
+        console.print(
+            f"{row['id']}  {row['prefix']}…  {state_label}  {' '.join(row['scopes'])}  "
+            f"{row['name']}",
+            highlight=False,
+        )
+
+
+@app.command("revoke-token")
+def revoke_token(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(help="The token's id (see `trycatch user tokens`).")],
+) -> None:
+    """Revoke an API token: it stops working at once."""
+    with state(ctx).database().session() as session:
+        try:
+            revoked = revoke_api_token(session, token_id=token_id, actor=COMMAND_LINE)
+        except TokenNotFound:
+            fail(f"token_id: no API token {token_id}")
+        console.print(f"revoked token {revoked.id} ({revoked.name})", highlight=False)

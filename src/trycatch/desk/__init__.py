@@ -5,6 +5,7 @@ Public names are re-exported here; the modules behind them are:
 - ``models``: users, API tokens, tickets, messages, outcomes,
 - ``access``: the role policy and the only functions that hand out tickets,
 - ``auth``: passwords and API tokens,
+- ``attachments``: files on messages, their limits, and who may open them,
 - ``tickets``: opening, replying, notes, assignment, priority, flags,
 - ``closing``: the close policy, strict mode, taking the next ticket,
 - ``inbox``: queues, their counts and filters (reads only),
@@ -12,6 +13,7 @@ Public names are re-exported here; the modules behind them are:
 """
 
 from trycatch.desk.access import (
+    AGENT,
     COMMAND_LINE,
     EMAIL,
     POLICY,
@@ -27,6 +29,16 @@ from trycatch.desk.access import (
     get_ticket_for_customer,
     require,
 )
+from trycatch.desk.attachments import (
+    AttachmentError,
+    AttachmentLimits,
+    AttachmentNotFound,
+    Upload,
+    customer_reply_with_attachment,
+    open_attachment_for,
+    open_attachment_for_customer,
+    store_attachment,
+)
 from trycatch.desk.auth import (
     Scope,
     TokenNotFound,
@@ -36,8 +48,11 @@ from trycatch.desk.auth import (
     create_user,
     issue_api_token,
     list_api_tokens,
+    list_staff,
+    live_api_token,
     revoke_api_token,
     set_user_active,
+    staff_member,
     verify_api_token,
 )
 from trycatch.desk.closing import (
@@ -59,6 +74,7 @@ from trycatch.desk.inbox import (
 )
 from trycatch.desk.models import (
     ApiToken,
+    Attachment,
     MessageKind,
     OutcomeKind,
     Priority,
@@ -88,6 +104,7 @@ from trycatch.desk.tickets import (
 )
 
 __all__ = [
+    "AGENT",
     "COMMAND_LINE",
     "EMAIL",
     "OUTREACH_CATEGORY",
@@ -95,6 +112,10 @@ __all__ = [
     "Action",
     "Actor",
     "ApiToken",
+    "Attachment",
+    "AttachmentError",
+    "AttachmentLimits",
+    "AttachmentNotFound",
     "ClosePolicyError",
     "HandoffNotFound",
     "MessageKind",
@@ -119,6 +140,7 @@ __all__ = [
     "TicketSource",
     "TicketStatus",
     "TokenNotFound",
+    "Upload",
     "User",
     "UserError",
     "UserNotFound",
@@ -131,6 +153,7 @@ __all__ = [
     "close_ticket",
     "create_user",
     "customer_reply",
+    "customer_reply_with_attachment",
     "customer_tickets",
     "customer_visible_messages",
     "flag_concern",
@@ -138,8 +161,12 @@ __all__ = [
     "get_ticket_for_customer",
     "issue_api_token",
     "list_api_tokens",
+    "list_staff",
     "list_tickets",
+    "live_api_token",
     "next_ticket_for",
+    "open_attachment_for",
+    "open_attachment_for_customer",
     "open_ticket",
     "open_ticket_from_handoff",
     "pending_articles_for",
@@ -149,6 +176,8 @@ __all__ = [
     "revoke_api_token",
     "set_priority",
     "set_user_active",
+    "staff_member",
+    "store_attachment",
     "suggest_classification",
     "ticket_for_email",
     "verify_api_token",

@@ -8,6 +8,7 @@ never reveals what exists.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeAlias
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session
 from trycatch.desk.models import MessageKind, Role, Ticket, TicketMessage, User
 
 MAX_KEY_LENGTH = 64
+# Keys are URL-safe base64; anything else (a NUL byte, which PostgreSQL refuses) is not one.
+_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class PermissionDenied(Exception):
@@ -42,6 +45,8 @@ class System:
 
 COMMAND_LINE = System("command-line")
 EMAIL = System("email")
+# The AI agent, opening a ticket from its own escalation.
+AGENT = System("agent")
 
 Actor: TypeAlias = User | System
 
@@ -116,7 +121,7 @@ def get_ticket_for(
 
 def get_ticket_for_customer(session: Session, *, key: str) -> Ticket:
     """The ticket behind a customer's link; any wrong key reads as a missing ticket."""
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or not _KEY.fullmatch(key):
         raise TicketNotFound("no such ticket")
     ticket = session.scalars(select(Ticket).where(Ticket.key == key)).one_or_none()
     if ticket is None:
@@ -130,6 +135,7 @@ def customer_visible_messages(ticket: Ticket) -> list[TicketMessage]:
 
 
 __all__ = [
+    "AGENT",
     "COMMAND_LINE",
     "EMAIL",
     "POLICY",

@@ -84,6 +84,8 @@ def subject_from(text: str) -> str:
 def _body(body: str, field: str = "body") -> str:
     if not body.strip():
         raise TicketInputError(f"{field}: must not be empty")
+    if "\x00" in body:  # never text; PostgreSQL refuses to store it
+        raise TicketInputError(f"{field}: must not contain NUL characters")
     if len(body) > MAX_BODY:
         raise TicketInputError(f"{field}: at most {MAX_BODY:,} characters")
     return body.strip()

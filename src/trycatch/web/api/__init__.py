@@ -1,7 +1,8 @@
 """The JSON API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``).
 
 Every route is rate limited per client; the agent's errors map to HTTP here, once:
-``AgentInputError`` is a 422 naming the request field, ``ConversationNotFound`` a 404.
+``AgentInputError`` is a 422 naming the request field, ``ConversationNotFound`` a 404; the
+desk's errors as ``tickets.ERROR_HANDLERS`` says (the ticket routes need an API token).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from trycatch.agent.conversations import AgentInputError, ConversationNotFound
-from trycatch.web.api import conversations, search
+from trycatch.web.api import conversations, search, tickets
 from trycatch.web.deps import rate_limit
 
 PREFIX = "/api/v1"
@@ -27,6 +28,7 @@ router = APIRouter(
 )
 router.include_router(conversations.router)
 router.include_router(search.router)
+router.include_router(tickets.router)
 
 
 def _agent_input_error(_request: Request, error: Exception) -> JSONResponse:
@@ -58,6 +60,8 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.add_exception_handler(AgentInputError, _agent_input_error)
     app.add_exception_handler(ConversationNotFound, _conversation_not_found)
+    for error, handler in tickets.ERROR_HANDLERS.items():
+        app.add_exception_handler(error, handler)
 
 
 __all__ = ["PREFIX", "install", "router"]

@@ -1,6 +1,7 @@
 """``/api/v1/conversations``: ask the agent, continue, read back, rate an answer, get a human.
 
-Each route parses its schema, calls one agent service function and renders the result;
+Each route parses its schema, calls one agent service function (the asking routes through
+``channels.intake.ask_agent``, so an escalation becomes a ticket) and renders the result;
 ``ConversationNotFound`` and ``AgentInputError`` become 404 and 422 in the app's handlers.
 """
 
@@ -12,8 +13,9 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from trycatch.agent.conversations import CustomerRef, answer_question, record_feedback
+from trycatch.agent.conversations import CustomerRef, record_feedback
 from trycatch.agent.transcripts import read_conversation
+from trycatch.channels.intake import ask_agent, ticket_url
 from trycatch.settings import Settings
 from trycatch.web.agent_loop import agent_event_loop
 from trycatch.web.api.events import STREAM_RESPONSES, event_stream, reply_events
@@ -52,9 +54,10 @@ def _answer(
     channel: str = "api",
     conversation_id: str | None = None,
 ) -> ReplyPublic:
-    """One call of the agent service, in an event loop closed afterwards."""
+    """One call of the agent service, in an event loop closed afterwards; an escalation
+    opens its ticket, and the reply carries the customer's link to it."""
     with agent_event_loop():
-        reply = answer_question(
+        intake = ask_agent(
             session,
             question=message,
             settings=settings,
@@ -62,7 +65,8 @@ def _answer(
             conversation_id=conversation_id,
             customer=customer_ref(customer),
         )
-    return ReplyPublic.from_reply(reply)
+    link = ticket_url(settings.public_url, intake.ticket) if intake.ticket is not None else None
+    return ReplyPublic.from_reply(intake.reply, ticket_url=link)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

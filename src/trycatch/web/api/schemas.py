@@ -105,10 +105,14 @@ class ReplyPublic(BaseModel):
     confidence: float
     conversation_id: str
     message_id: int
+    ticket_url: str | None = Field(
+        default=None,
+        description="When escalated: the customer's link to the ticket a person will answer.",
+    )
 
     @classmethod
-    def from_reply(cls, reply: AgentReply) -> ReplyPublic:
-        return cls.model_validate(reply.public())
+    def from_reply(cls, reply: AgentReply, *, ticket_url: str | None = None) -> ReplyPublic:
+        return cls.model_validate({**reply.public(), "ticket_url": ticket_url})
 
 
 class MessagePublic(BaseModel):

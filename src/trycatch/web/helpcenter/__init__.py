@@ -1,5 +1,12 @@
-"""The public help center: server-rendered pages of the try block, and the Ask page."""
+"""The public help center: server-rendered pages of the try block, the Ask page, and the
+customer's ticket page (before the pages, whose last route answers every other path)."""
 
-from trycatch.web.helpcenter.pages import router
+from fastapi import APIRouter
+
+from trycatch.web.helpcenter import pages, tickets
+
+router = APIRouter()
+router.include_router(tickets.router)
+router.include_router(pages.router)
 
 __all__ = ["router"]
