@@ -5,6 +5,7 @@ paging, attachments and their limits."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,11 @@ from trycatch.desk import (
 )
 from trycatch.desk.models import Attachment
 from trycatch.settings import Settings
-from trycatch.store import Database
+from trycatch.store import Database, utcnow
+from trycatch.tracker import issue_demand
 from trycatch.web import create_app
 
-from .desk_factories import make_article, make_customer, make_ticket, make_user
+from .desk_factories import make_article, make_customer, make_issue, make_ticket, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TAXONOMY = """\
@@ -532,3 +534,23 @@ def test_bad_ticket_input_is_a_422_naming_the_field(
     response = client.post("/api/v1/tickets", json=payload, headers=writer)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == loc
+
+
+def test_closing_with_an_engineering_issue_counts_the_customer_towards_its_demand(
+    client: TestClient, writer: dict[str, str], session: Session
+) -> None:
+    issue = make_issue(session)
+    for email in ("a@example.com", "b@example.com"):
+        ticket = create(client, writer, customer={"email": email})
+        closed = client.post(
+            f"/api/v1/tickets/{ticket['id']}/close",
+            json={
+                "category": "Functional",
+                "product_area": "webhooks",
+                "outcomes": [{"kind": "engineering_issue", "engineering_issue_id": issue.id}],
+            },
+            headers=writer,
+        )
+        assert closed.status_code == 200, closed.text
+    demand = issue_demand(session, since=utcnow() - timedelta(days=1))
+    assert [(d.issue.id, d.ticket_count, d.unique_customers) for d in demand] == [(issue.id, 2, 2)]

@@ -44,7 +44,6 @@ from trycatch.desk import (
     TicketStatus,
     add_note,
     assign,
-    close_ticket,
     flag_concern,
     get_ticket_for,
     list_tickets,
@@ -71,7 +70,8 @@ from trycatch.web.api.ticket_schemas import (
     TicketPage,
     TicketPublic,
 )
-from trycatch.web.deps import SessionDep, SettingsDep
+from trycatch.web.closing import close_and_link
+from trycatch.web.deps import SessionDep, SettingsDep, wake_delivery
 from trycatch.web.helpcenter.render import not_found_page
 from trycatch.web.helpcenter.tickets import download
 
@@ -186,6 +186,7 @@ def get_ticket(
 
 @router.post("/{ticket_id}/replies", status_code=status.HTTP_201_CREATED)
 def reply_to_ticket(
+    request: Request,
     ticket_id: TicketId,
     body: ReplyCreate,
     user: WriteUser,
@@ -196,6 +197,7 @@ def reply_to_ticket(
     message = reply(
         session, ticket_id=ticket_id, actor=user, body=body.body, email_from=settings.email_from
     )
+    wake_delivery(request)
     return TicketMessagePublic.from_message(message)
 
 
@@ -258,8 +260,9 @@ def close(
     taxonomy: TaxonomyDep,
 ) -> TicketDetail:
     """Close with a category, a product area and at least one outcome; a 422 names every
-    missing or wrong field at once."""
-    ticket = close_ticket(
+    missing or wrong field at once. Linked engineering issues count the ticket's customer
+    towards their demand."""
+    ticket = close_and_link(
         session,
         ticket_id=ticket_id,
         actor=user,
