@@ -3,9 +3,11 @@ replies threaded and reopening, duplicates stored once, unsigned or stale reques
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,9 +46,13 @@ FIRST = {
 
 
 @pytest.fixture
-def client(db_url: str, database: Database) -> Iterator[TestClient]:
+def client(db_url: str, database: Database, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(
-        database_url=db_url, email_webhook_secret=SECRET, email_from="support@hookrelay.test"
+        database_url=db_url,
+        email_webhook_secret=SECRET,
+        email_from="support@hookrelay.test",
+        attachments_dir=tmp_path / "files",
+        attachment_max_bytes=1_000,
     )
     with TestClient(create_app(settings, database)) as test_client:
         yield test_client
@@ -284,3 +290,48 @@ def test_a_body_that_is_not_json_is_a_422(client: TestClient) -> None:
 )
 def test_quoted_text_is_stripped_unless_nothing_else_is_left(text: str, kept: str) -> None:
     assert strip_quoted(text) == kept
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _file(name: str, content_type: str, data: bytes) -> dict[str, str]:
+    return {
+        "filename": name,
+        "content_type": content_type,
+        "content": base64.b64encode(data).decode(),
+    }
+
+
+def test_attachments_are_kept_and_refused_ones_noted_without_losing_the_email(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    payload = {
+        **FIRST,
+        "attachments": [
+            _file("screenshot.png", "image/png", PNG),
+            _file("huge.png", "image/png", PNG * 100),
+            _file("run.exe", "application/x-msdownload", b"MZ..."),
+            {"filename": "broken.txt", "content_type": "text/plain", "content": "%%%not base64"},
+        ],
+    }
+    data = received(post_email(client, payload))
+    ticket = session.get(Ticket, data["ticket_id"])
+    assert ticket is not None
+    customer_message, note = ticket.messages
+    [kept] = customer_message.attachments
+    assert (kept.filename, kept.content_type, kept.size) == (
+        "screenshot.png",
+        "image/png",
+        len(PNG),
+    )
+    assert (tmp_path / "files" / kept.storage_key).read_bytes() == PNG
+    assert note.kind == MessageKind.NOTE
+    assert "huge.png: file: larger than" in note.body
+    assert "run.exe: content_type:" in note.body
+    assert "broken.txt: content: not base64" in note.body
+    again = received(post_email(client, payload))  # delivered twice: nothing more is stored
+    assert again["created"] is False
+    session.expire_all()
+    assert len(session.get(Ticket, data["ticket_id"]).messages) == 2  # type: ignore[union-attr]
+    assert len(list((tmp_path / "files").iterdir())) == 1

@@ -9,12 +9,15 @@ email opens a ticket. The same Message-ID delivered twice is stored once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -23,10 +26,14 @@ from sqlalchemy.orm import Session
 from trycatch.agent.conversations import CustomerRef, customer_for
 from trycatch.desk import (
     EMAIL,
+    AttachmentError,
+    AttachmentLimits,
     Ticket,
     TicketSource,
+    add_note,
     customer_reply,
     open_ticket,
+    store_attachment,
     ticket_for_email,
 )
 from trycatch.desk.tickets import subject_from
@@ -186,15 +193,72 @@ def _stored(ticket: Ticket, message_id: str) -> int:
     return next(m.id for m in ticket.messages if m.message_id == message_id)
 
 
-def receive_email(session: Session, email: InboundEmail) -> ReceivedEmail:
+def _decoded(attachment: InboundAttachment) -> bytes:
+    try:
+        return base64.b64decode(attachment.content, validate=True)
+    except (binascii.Error, ValueError):
+        raise AttachmentError("content: not base64") from None
+
+
+def _attach_files(
+    session: Session,
+    *,
+    email: InboundEmail,
+    received: ReceivedEmail,
+    directory: Path,
+    limits: AttachmentLimits,
+) -> None:
+    """Keep the email's files; a refused one becomes an internal note, never a lost email."""
+    refused: list[str] = []
+    for attachment in email.attachments:
+        try:
+            store_attachment(
+                session,
+                ticket_id=received.ticket_id,
+                message_id=received.message_id,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                data=_decoded(attachment),
+                actor=EMAIL,
+                directory=directory,
+                max_bytes=limits.max_bytes,
+                allowed_types=list(limits.allowed_types),
+            )
+        except AttachmentError as error:
+            session.rollback()
+            refused.append(f"- {attachment.filename}: {error}")
+    if refused:
+        add_note(
+            session,
+            ticket_id=received.ticket_id,
+            actor=EMAIL,
+            body="Attachments of the customer's email that were not kept:\n" + "\n".join(refused),
+        )
+
+
+def receive_email(
+    session: Session,
+    email: InboundEmail,
+    *,
+    attachments_dir: Path,
+    limits: AttachmentLimits,
+) -> ReceivedEmail:
     """File an inbound email: on the ticket it answers (reopening it), else a new ticket.
 
     Call only after ``verify_signature``: the email acts as the desk's ``EMAIL`` system
-    actor. The sender becomes a customer the first time they write.
+    actor. The sender becomes a customer the first time they write. Its files are kept
+    under ``attachments_dir`` within ``limits``; the same email delivered again stores
+    nothing, files included.
     """
     seen = ticket_for_email(session, message_ids=[email.message_id])
     if seen is not None:
         return ReceivedEmail(seen.id, _stored(seen, email.message_id), created=False)
+    received = _file_email(session, email)
+    _attach_files(session, email=email, received=received, directory=attachments_dir, limits=limits)
+    return received
+
+
+def _file_email(session: Session, email: InboundEmail) -> ReceivedEmail:
     body = strip_quoted(email.text)
     answered = ticket_for_email(
         session, message_ids=[*email.references, *filter(None, [email.in_reply_to])]

@@ -19,7 +19,7 @@ from trycatch.channels.email_in import (
     receive_email,
     verify_signature,
 )
-from trycatch.desk import TicketInputError
+from trycatch.desk import AttachmentLimits, TicketInputError
 from trycatch.store import utcnow
 from trycatch.web.deps import SessionDep, SettingsDep
 
@@ -96,7 +96,12 @@ def email_webhook(
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from None
     email = _payload(body)
     try:
-        received = receive_email(session, email)
+        received = receive_email(
+            session,
+            email,
+            attachments_dir=settings.attachments_dir,
+            limits=AttachmentLimits.from_settings(settings),
+        )
     except TicketInputError as error:
         field, _, message = str(error).partition(": ")
         raise _invalid(_FIELD_NAMES.get(field, field), message or str(error)) from None
