@@ -188,6 +188,10 @@ def test_a_viewer_reads_but_cannot_change_anything(client: TestClient, session: 
         (f"/app/tickets/{ticket.id}/close", {"category": "Usability"}),
         (f"/app/tickets/{ticket.id}/article", {"title": "T", "body": "B" * 20}),
         ("/app/next", {}),
+        # The agent the team owns: test_web_staff_agent.py tries every change.
+        ("/app/agent/versions", {"text": "A prompt.", "reason": "why"}),
+        ("/app/agent/1/activate", {}),
+        ("/app/evals/cases", {"text": "name: x\ninput: hi\nexpect: [{escalates: true}]"}),
     ]
     for path, data in changes:
         response = client.post(path, data={**data, "csrf_token": token})

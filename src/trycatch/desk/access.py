@@ -63,6 +63,10 @@ class Action(StrEnum):
     TAKE_NEXT = "ticket.take_next"
     WRITE_ISSUES = "issue.write"  # create engineering issues, link tickets to them
     MANAGE_USERS = "user.manage"
+    # The agent the team owns (trycatch.evals): eval cases, runs and draft prompt versions;
+    # making a version active or rolling back changes every customer's answers, so admins.
+    IMPROVE_AGENT = "agent.improve"
+    MANAGE_AGENT = "agent.manage"
 
 
 # The least role allowed each action. Viewers read; agents work tickets; admins run the team.
@@ -78,6 +82,8 @@ POLICY: dict[Action, Role] = {
     Action.TAKE_NEXT: Role.AGENT,
     Action.WRITE_ISSUES: Role.AGENT,
     Action.MANAGE_USERS: Role.ADMIN,
+    Action.IMPROVE_AGENT: Role.AGENT,
+    Action.MANAGE_AGENT: Role.ADMIN,
 }
 
 RANK: dict[Role, int] = {Role.VIEWER: 0, Role.AGENT: 1, Role.ADMIN: 2}

@@ -157,6 +157,13 @@ def _rated_message(session: Session, feedback_id: int) -> tuple[Feedback, Conver
     return feedback, message
 
 
+def inbox_item(session: Session, feedback_id: int) -> InboxItem:
+    """One piece of negative feedback as the inbox shows it (with its case, if made)."""
+    feedback, message = _rated_message(session, feedback_id)
+    case = session.scalars(select(EvalCase.name).where(EvalCase.feedback_id == feedback.id)).first()
+    return _item(feedback, message, case)
+
+
 def proposed_assertions(session: Session, feedback_id: int) -> list[Assertion]:
     """What the staff member may pick from: "does not cite X" for each cited document, and
     "escalates" (or "does not escalate", for an unhelpful handoff). "Cites Y" needs the
@@ -247,5 +254,6 @@ __all__ = [
     "InboxItem",
     "case_from_feedback",
     "feedback_inbox",
+    "inbox_item",
     "proposed_assertions",
 ]

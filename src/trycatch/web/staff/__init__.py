@@ -1,4 +1,5 @@
-"""The staff app under ``/app``: login, the inbox, tickets, the close form (htmx pages).
+"""The staff app under ``/app``: login, the inbox, tickets, the close form, and the agent
+the team owns — prompt versions, eval cases and runs, the feedback inbox (htmx pages).
 
 Every route needs a signed-in staff member (``CurrentStaff``), every POST the session's
 CSRF token (``StaffPost``); the services check the role. Every router here uses
@@ -10,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
-from trycatch.web.staff import closing, inbox, login, tickets
+from trycatch.web.staff import agent_evals, closing, feedback, inbox, login, prompts, tickets
 from trycatch.web.staff.render import see_other
 from trycatch.web.staff.routing import StaffRoute
 from trycatch.web.staff.session import STAFF_PREFIX, CurrentStaff
@@ -23,7 +24,7 @@ def staff_home(_staff: CurrentStaff) -> RedirectResponse:
     return see_other(f"{STAFF_PREFIX}/inbox")
 
 
-for module in (login, inbox, tickets, closing):
+for module in (login, inbox, tickets, closing, prompts, agent_evals, feedback):
     router.include_router(module.router)
 
 

@@ -13,7 +13,12 @@ from fastapi import Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
+from trycatch.agent.prompts import PromptVersionNotFound
 from trycatch.desk import PermissionDenied, TicketNotFound
+from trycatch.evals.access import ChangeDenied
+from trycatch.evals.feedback import FeedbackNotFound
+from trycatch.evals.library import CaseNotFound
+from trycatch.evals.views import RunNotFound
 from trycatch.web.staff.render import STAFF_HEADERS, is_htmx, render_staff
 from trycatch.web.staff.session import CsrfRejected, LoginRequired, login_redirect
 
@@ -49,12 +54,14 @@ class StaffRoute(APIRoute):
                     "This form has expired or did not come from this site. "
                     "Go back, reload the page and try again.",
                 )
-            except PermissionDenied:
+            except (PermissionDenied, ChangeDenied):
                 return _error_page(
                     request, status.HTTP_403_FORBIDDEN, "Your role does not allow this change."
                 )
             except TicketNotFound:
                 return _error_page(request, status.HTTP_404_NOT_FOUND, "No such ticket.")
+            except (PromptVersionNotFound, CaseNotFound, RunNotFound, FeedbackNotFound) as error:
+                return _error_page(request, status.HTTP_404_NOT_FOUND, f"Not found: {error}.")
 
         return staff_handler
 
