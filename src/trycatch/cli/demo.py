@@ -1,4 +1,4 @@
-"""``trycatch demo``: the sample help center in a SQLite file, and a session to try it."""
+"""``trycatch demo``: Hookrelay's help center and 90 days of its support desk, served."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ from typing import Annotated
 
 import typer
 
-from trycatch.cli.ask import _ask, converse, show_reply
-from trycatch.cli.context import console, interactive, state
+from trycatch.cli.context import console, state
+from trycatch.cli.serve import run_server
+from trycatch.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed_demo
 from trycatch.knowledge.sample import SAMPLE_PRODUCT, ingest_sample
 
 DEMO_DATABASE = "trycatch-demo.db"
-EXAMPLE_QUESTIONS = (
-    "Why was my endpoint disabled?",
-    "My webhook signature verification fails, what am I doing wrong?",
-    "I was charged twice this month, please refund one payment.",
-)
+DEMO_HOST = "127.0.0.1"
+EXAMPLE_QUESTION = "Why was my endpoint disabled?"
 
 
 def demo(
@@ -24,37 +22,57 @@ def demo(
     seed_only: Annotated[
         bool, typer.Option("--seed-only", help="Build the demo database and exit.")
     ] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
 ) -> None:
-    """Build the demo and open an interactive session with the agent.
+    """Build the demo and serve it: help center, chat widget, staff inbox and API.
 
-    The demo is Hookrelay's sample help center, in ./trycatch-demo.db unless --db is given.
+    The demo is Hookrelay's sample help center with seeded customers and a few hundred
+    tickets of the last 90 days, in ./trycatch-demo.db unless --db is given. Strict mode
+    is on. Building again reuses what is there.
     """
     app_state = state(ctx)
     if ctx.find_root().params.get("db_url") is None:
         app_state.db_url = DEMO_DATABASE
-    if "TRYCATCH_PRODUCT_NAME" not in os.environ:
-        app_state.settings.product_name = SAMPLE_PRODUCT
+    # The demo's settings, unless the environment says otherwise; the server's processes
+    # read them from the environment too.
+    os.environ.setdefault("TRYCATCH_PRODUCT_NAME", SAMPLE_PRODUCT)
+    os.environ.setdefault("TRYCATCH_DESK_STRICT_MODE", "true")
+    settings = app_state.settings
+    settings.product_name = os.environ["TRYCATCH_PRODUCT_NAME"]
+    settings.desk_strict_mode = os.environ["TRYCATCH_DESK_STRICT_MODE"].lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
     database = app_state.database()
     with database.session() as session:
         reports = ingest_sample(
             session,
-            max_file_bytes=app_state.settings.max_file_bytes,
-            boilerplate_share=app_state.settings.boilerplate_share,
+            max_file_bytes=settings.max_file_bytes,
+            boilerplate_share=settings.boilerplate_share,
         )
-    total = sum(r.added + r.updated + r.skipped for r in reports)
-    console.print(f"demo database: {app_state.db_url} ({total} sample pages of {SAMPLE_PRODUCT})")
+    pages = sum(r.added + r.updated + r.skipped for r in reports)
+    with console.status("seeding 90 days of support tickets…"):
+        seeded = seed_demo(database, settings=settings)
+    history = (
+        f"{seeded.tickets} tickets, {seeded.customers} customers, {seeded.articles} KB "
+        f"articles, {seeded.issues} engineering issues"
+        if seeded.seeded
+        else "seeded before, kept as it is"
+    )
+    base = f"http://{DEMO_HOST}:{port}"
     console.print(
-        "help center, chat widget and API: "
-        f"[bold]TRYCATCH_PRODUCT_NAME={SAMPLE_PRODUCT} .venv/bin/trycatch --db "
-        f"{app_state.db_url} serve[/], then open http://127.0.0.1:8000 (API docs at /api/v1/docs)",
+        f"demo database: {app_state.db_url}\n"
+        f"contents:      {pages} sample pages of {SAMPLE_PRODUCT}; {history}\n"
+        f"staff login:   [bold]{DEMO_ADMIN_EMAIL}[/] / [bold]{DEMO_PASSWORD}[/]\n"
+        f"help center:   {base}/\n"
+        f"staff inbox:   {base}/app/inbox\n"
+        f"API docs:      {base}/api/v1/docs\n"
+        f'ask the agent: .venv/bin/trycatch --db {app_state.db_url} ask "{EXAMPLE_QUESTION}"',
         highlight=False,
+        soft_wrap=True,
     )
     if seed_only:
         return
-    if not interactive():
-        for question in EXAMPLE_QUESTIONS:
-            console.print(f"\n[bold]customer:[/] {question}")
-            show_reply(_ask(database, app_state, question, None))
-        return
-    console.print(f"Try: {EXAMPLE_QUESTIONS[0]}")
-    converse(database, app_state, prompt="customer> ")
+    run_server(app_state, host=DEMO_HOST, port=port)

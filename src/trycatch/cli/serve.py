@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from trycatch.cli.context import console, state
+from trycatch.cli.context import AppState, console, state
 from trycatch.settings import database_url_from
 
 # uvicorn imports the app itself (as it must to run several workers), through the factory.
@@ -27,7 +27,11 @@ def serve(
 
     Health check: GET /healthz. API documentation: /api/v1/docs.
     """
-    app_state = state(ctx)
+    run_server(state(ctx), host=host, port=port, workers=workers)
+
+
+def run_server(app_state: AppState, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve the app on the database of ``app_state`` until interrupted (also the demo's)."""
     # Migrates a SQLite file, or stops with a message when PostgreSQL is behind.
     app_state.database().dispose()
     # The factory reads its settings from the environment, in this process and in workers.
