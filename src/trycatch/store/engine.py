@@ -23,6 +23,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(session: Session, _context: Any, _instances: Any) -> None:
+    """Before an ORM flush writes on SQLite, take the write lock first (BEGIN IMMEDIATE).
+
+    The driver otherwise begins a deferred transaction at the first INSERT, which takes a
+    read snapshot and then upgrades it; when another process commits in between, SQLite
+    refuses at once ("database is locked") instead of waiting out ``busy_timeout``.
+    Reads stay outside transactions, so readers never wait for the lock.
+    """
+    driver = session.connection().connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
     """An engine and its session factory."""
@@ -54,6 +67,8 @@ def open_database(url: str, *, pool_size: int | None = None) -> Database:
     if pool_size is not None:
         options = {"pool_size": pool_size, "max_overflow": pool_size}
     engine = create_engine(database_url_from(url), **options)
+    sessions = sessionmaker(engine, expire_on_commit=False)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+        event.listen(sessions, "before_flush", _begin_immediate)
+    return Database(engine=engine, sessions=sessions)
