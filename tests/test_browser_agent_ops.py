@@ -15,17 +15,16 @@ the browser fixtures are the help-center tests' own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.desk_factories import PASSWORD, make_user
-from tests.test_browser import TIMEOUT_MS, browser, screenshots, server  # noqa: F401
+from tests.test_browser import browser, page, screenshots, server  # noqa: F401
 from trycatch.agent.models import Conversation, PromptStatus, PromptVersion
 from trycatch.desk import Role
 
@@ -40,20 +39,8 @@ RULE = "During the incident, hand every question to a human: do not answer from 
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not [e for e in errors if not any(x in e for x in EXPECTED_ERRORS)], errors
+def expected_console_errors() -> tuple[str, ...]:
+    return EXPECTED_ERRORS
 
 
 def ask(server: str, question: str) -> dict[str, object]:  # noqa: F811
@@ -65,7 +52,7 @@ def ask(server: str, question: str) -> dict[str, object]:  # noqa: F811
 
 
 def test_feedback_to_case_to_a_gated_prompt_version_in_use(
-    page: Page,
+    page: Page,  # noqa: F811
     server: str,  # noqa: F811
     screenshots: Path,  # noqa: F811
     session: Session,

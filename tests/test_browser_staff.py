@@ -12,15 +12,14 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from tests.desk_factories import PASSWORD, make_customer, make_handoff, make_user
-from tests.test_browser import TIMEOUT_MS, browser, screenshots, server  # noqa: F401
+from tests.test_browser import browser, page, screenshots, server  # noqa: F401
 from trycatch.desk import COMMAND_LINE, Role, open_ticket_from_handoff
 
 TRYCATCH = str(Path(sys.executable).parent / "trycatch")
@@ -29,27 +28,15 @@ EXPECTED_ERRORS = ("the server responded with a status of 422",)
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not [e for e in errors if not any(x in e for x in EXPECTED_ERRORS)], errors
+def expected_console_errors() -> tuple[str, ...]:
+    return EXPECTED_ERRORS
 
 
 QUESTION = "Can I replay a delivery that ended in the dead letter queue after 3 days?"
 
 
 def test_answer_close_with_an_article_and_find_it_live(
-    page: Page,
+    page: Page,  # noqa: F811
     server: str,  # noqa: F811
     screenshots: Path,  # noqa: F811
     session: Session,

@@ -3,6 +3,7 @@ draft, running the suite against a version, and gated activation and rollback.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, status
@@ -159,13 +160,17 @@ def run_against(
     return see_other(f"/app/evals/runs/{report.run.id}")
 
 
-@router.post("/agent/{version_id}/activate", response_model=None)
-def activate_it(
-    request: Request, version_id: int, staff: StaffPost, session: SessionDep
+def _gated(
+    request: Request,
+    session: SessionDep,
+    staff: StaffSession,
+    version_id: int,
+    change: Callable[..., object],
+    notice: str,
 ) -> HTMLResponse | RedirectResponse:
-    """Make this version active, if its gate run passed; else 409 with the reason."""
+    """Make a gated change to the active version; refused: the page, 409, with the reason."""
     try:
-        activate(session, operator=operator_of(staff), version_id=version_id)
+        change(session, operator=operator_of(staff), version_id=version_id)
     except ActivationRefused as refused:
         session.rollback()
         return _version(
@@ -176,7 +181,15 @@ def activate_it(
             refused=str(refused),
             status_code=status.HTTP_409_CONFLICT,
         )
-    return see_other(f"/app/agent/{version_id}?notice=activated")
+    return see_other(f"/app/agent/{version_id}?notice={notice}")
+
+
+@router.post("/agent/{version_id}/activate", response_model=None)
+def activate_it(
+    request: Request, version_id: int, staff: StaffPost, session: SessionDep
+) -> HTMLResponse | RedirectResponse:
+    """Make this version active, if its gate run passed; else 409 with the reason."""
+    return _gated(request, session, staff, version_id, activate, "activated")
 
 
 @router.post("/agent/{version_id}/rollback", response_model=None)
@@ -184,19 +197,7 @@ def roll_back(
     request: Request, version_id: int, staff: StaffPost, session: SessionDep
 ) -> HTMLResponse | RedirectResponse:
     """Make this retired version active again, gated like an activation."""
-    try:
-        roll_back_to(session, operator=operator_of(staff), version_id=version_id)
-    except ActivationRefused as refused:
-        session.rollback()
-        return _version(
-            request,
-            session,
-            staff,
-            version_id,
-            refused=str(refused),
-            status_code=status.HTTP_409_CONFLICT,
-        )
-    return see_other(f"/app/agent/{version_id}?notice=rolled_back")
+    return _gated(request, session, staff, version_id, roll_back_to, "rolled_back")
 
 
 __all__ = ["DraftInput", "router"]
