@@ -188,6 +188,7 @@ def test_a_viewer_reads_but_cannot_change_anything(client: TestClient, session: 
         (f"/app/tickets/{ticket.id}/close", {"category": "Usability"}),
         (f"/app/tickets/{ticket.id}/article", {"title": "T", "body": "B" * 20}),
         ("/app/next", {}),
+        ("/app/outreach", {"email": "x@example.org", "subject": "Hi", "body": "Hello"}),
         # The agent the team owns: test_web_staff_agent.py tries every change.
         ("/app/agent/versions", {"text": "A prompt.", "reason": "why"}),
         ("/app/agent/1/activate", {}),
@@ -528,3 +529,40 @@ def test_a_failed_email_is_visible_and_can_be_sent_again(
     assert again is not None and again.delivery_status == DeliveryStatus.QUEUED
     twice = client.post(f"/app/messages/{message.id}/resend", data={"csrf_token": token})
     assert twice.status_code == 409
+
+
+def test_success_outreach_from_the_staff_app(client: TestClient, session: Session) -> None:
+    me = make_user(session)
+    token = log_in(client, me)
+    form = client.get("/app/outreach")
+    assert form.status_code == 200
+    missing = client.post(
+        "/app/outreach",
+        data={"csrf_token": token, "email": "", "subject": "Quota", "body": "Hello"},
+    )
+    assert missing.status_code == 422
+    assert "email: the customer&#39;s email address is required" in missing.text
+    opened = client.post(
+        "/app/outreach",
+        data={
+            "csrf_token": token,
+            "email": "Dana@Example.org",
+            "name": "Dana",
+            "subject": "You are at 90% of your monthly quota",
+            "body": "Want to talk about the Scale plan before you hit the limit?",
+        },
+    )
+    assert opened.status_code == 303
+    ticket_id = int(opened.headers["location"].split("/")[3].split("?")[0])
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    assert (ticket.status, ticket.source, ticket.category, ticket.assignee_id) == (
+        TicketStatus.PENDING,
+        "outreach",
+        "Success Outreach",
+        me.id,
+    )
+    assert ticket.customer.email == "dana@example.org"
+    assert ticket.messages[0].delivery_status == DeliveryStatus.QUEUED
+    mine = client.get("/app/inbox", params={"queue": "all", "customer": ticket.customer_id})
+    assert "You are at 90% of your monthly quota" in mine.text

@@ -11,7 +11,16 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
-from trycatch.web.staff import agent_evals, closing, feedback, inbox, login, prompts, tickets
+from trycatch.web.staff import (
+    agent_evals,
+    closing,
+    feedback,
+    inbox,
+    login,
+    outreach,
+    prompts,
+    tickets,
+)
 from trycatch.web.staff.render import see_other
 from trycatch.web.staff.routing import StaffRoute
 from trycatch.web.staff.session import STAFF_PREFIX, CurrentStaff
@@ -24,7 +33,7 @@ def staff_home(_staff: CurrentStaff) -> RedirectResponse:
     return see_other(f"{STAFF_PREFIX}/inbox")
 
 
-for module in (login, inbox, tickets, closing, prompts, agent_evals, feedback):
+for module in (login, inbox, tickets, closing, outreach, prompts, agent_evals, feedback):
     router.include_router(module.router)
 
 
