@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trycatch.agent.models import Customer, HandoffStatus
+from trycatch.agent.prompts import active_prompt
 from trycatch.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from trycatch.demo.agent_ops import UNHELPFUL
 from trycatch.desk import (
     OutcomeInput,
     Queue,
@@ -26,6 +28,9 @@ from trycatch.desk import (
     close_problems,
     queue_counts,
 )
+from trycatch.evals.feedback import feedback_inbox
+from trycatch.evals.library import stored_suite
+from trycatch.evals.models import EvalRun
 from trycatch.knowledge.models import Article, ArticleStatus
 from trycatch.knowledge.sample import SAMPLE_TAXONOMY
 from trycatch.knowledge.taxonomy import load_taxonomy
@@ -54,6 +59,7 @@ def test_seed_only_builds_a_history_that_obeys_the_close_policy(cli: Cli, sessio
     articles_are_published_and_linked_to_the_ticket_that_caused_them(session)
     articles_are_live_for_the_agent(cli)
     queues_have_work_and_demand_ranks_issues(session)
+    agent_ops_are_ready_to_try(session)
 
 
 def prints_the_login_and_the_urls(seeded: str) -> None:
@@ -166,6 +172,20 @@ def queues_have_work_and_demand_ranks_issues(session: Session) -> None:
     assert agent_tickets
     assert all(t.handoff is not None for t in agent_tickets)
     assert all(t.handoff.status == HandoffStatus.TAKEN for t in agent_tickets if t.handoff)
+
+
+def agent_ops_are_ready_to_try(session: Session) -> None:
+    """The shipped suite is stored and passed on the active version (the gate's baseline),
+    and answers rated down wait in the feedback inbox."""
+    active = active_prompt(session)
+    [run] = session.scalars(select(EvalRun)).all()
+    assert run.prompt_version_id == active.id
+    assert run.gate_passed
+    assert run.failed == 0
+    assert len(stored_suite(session)) >= 40
+    inbox = feedback_inbox(session)
+    assert sum(len(group.items) for group in inbox) == len(UNHELPFUL)
+    assert len(inbox) < len(UNHELPFUL)  # alike questions are grouped
 
 
 def test_building_again_adds_nothing(cli: Cli, database: Database) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trycatch.agent.conversations import CustomerRef, answer_question, customer_for
 from trycatch.agent.models import Conversation, Customer, Handoff
+from trycatch.demo.agent_ops import seed_agent_ops
 from trycatch.demo.people import CUSTOMERS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, STAFF, DemoCustomer
 from trycatch.demo.stories import (
     CUSTOMER_LINES,
@@ -572,7 +573,8 @@ def seed_demo(
     tickets: int = 300,
     rng_seed: int = 7,
 ) -> SeedReport:
-    """Seed the demo's staff, customers and ``tickets`` tickets; nothing if already seeded.
+    """Seed the demo's staff, customers and ``tickets`` tickets, and its agent ops (the
+    shipped eval suite, a first run, feedback to triage); nothing if already seeded.
 
     The sample help center should be ingested first (``knowledge.sample.ingest_sample``),
     so the agent has documents to search before it hands questions over.
@@ -585,7 +587,9 @@ def seed_demo(
         seeder = _Seeder(
             session, settings=settings, now=now or utcnow(), rng=random.Random(rng_seed)
         )
-        return seeder.run(tickets)
+        report = seeder.run(tickets)
+        seed_agent_ops(session, settings=settings)
+        return report
 
 
 __all__ = ["SeedReport", "seed_demo"]
