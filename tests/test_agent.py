@@ -546,3 +546,9 @@ def test_attacks_are_caught_by_the_rules_before_any_model(attack: str) -> None:
 )
 def test_questions_about_keys_and_teams_are_not_attacks(question: str) -> None:
     assert not is_attack(question)
+
+
+def test_a_greeting_to_the_team_is_not_a_suspended_account(docs: Session) -> None:
+    reply = ask(docs, "Hello team, why was my endpoint disabled? Cheers.")
+    assert reply.outcome != "escalated" or "suspended" not in reply.escalation_reason
+    assert ask(docs, "Our team was suspended this morning, why?").outcome == "escalated"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from trycatch.knowledge.analyzer import stem
 from trycatch.knowledge.glossary import cjk_translations, latin_translations
-from trycatch.knowledge.query import query_terms, split_message
+from trycatch.knowledge.query import query_terms, split_message, without_salutation
 
 
 def _terms(message: str, known: dict[str, int] | None = None) -> list[str]:
@@ -79,3 +81,20 @@ def test_english_words_are_not_mistaken_for_foreign_ones() -> None:
     terms = _terms("rotate and revoke the key", known={stem("rotate"): 3, stem("revoke"): 3})
     assert stem("rotate") in terms
     assert stem("revoke") in terms
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        ("Hello team, why was my endpoint disabled?", "why was my endpoint disabled?"),
+        ("Hi! How do I rotate a key?", "How do I rotate a key?"),
+        ("Dear Hookrelay support team, why?", "why?"),
+        ("Hi, I need help with retries", "I need help with retries"),
+        ("Hidden fields in the API?", "Hidden fields in the API?"),  # not a greeting
+        ("Highest retry count?", "Highest retry count?"),
+        ("Hello", "Hello"),  # nothing but the greeting: kept
+    ],
+)
+def test_a_greeting_at_the_start_is_not_part_of_the_question(message: str, kept: str) -> None:
+    assert without_salutation(message) == kept
+    assert "team" not in split_message("Hello team, why was my endpoint disabled?").prose

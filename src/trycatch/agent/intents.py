@@ -74,8 +74,11 @@ DEFAULT_INTENTS: dict[str, tuple[str, list[str]]] = {
     "suspension": (
         "The customer's account was suspended, blocked or banned.",
         [
-            r"\b(account|workspace|team)\b.{0,40}\b(suspend|block|ban|disabl|deactivat|"
-            r"terminat|lock)",
+            # "our team was ...", not a greeting ("Hello team, why was my endpoint disabled?").
+            r"\b(my|our|the|this|a)\s+(account|workspace|team)\b.{0,40}\b(suspend|block|ban|"
+            r"disabl|deactivat|terminat|lock)",
+            r"\baccount\s+(was\s+|is\s+|got\s+|has\s+been\s+|have\s+been\s+)?(suspend|block|"
+            r"ban|disabl|deactivat|terminat|lock)",
             r"\b(suspend|ban|block|deactivat)\w*\b.{0,30}\b(my|our)\s+(account|workspace|team)",
             r"\b(my|our)\s+(account|sending)\b.{0,30}\b(paused|restricted|on\s+hold|under\s+review)",
             r"封号|封號|封禁|被封|解封|停权|停權",

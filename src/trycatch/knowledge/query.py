@@ -190,8 +190,24 @@ class Message:
     pasted: str
 
 
+# "Hello team," / "Hi Sam!" / "Good morning all:" before the question: who is greeted, not
+# what is asked ("team" is also a product word, so it must not reach the search).
+_SALUTATION = re.compile(
+    r"^\s*(hi|hello|hey|dear|greetings|good\s+(morning|afternoon|evening))\b"
+    r"([ \t]+[\w.'-]+){0,3}?[ \t]*[,!:.]\s*",
+    re.IGNORECASE,
+)
+
+
+def without_salutation(text: str) -> str:
+    """``text`` without a greeting at its very start ("Hello team, ..."), else unchanged."""
+    rest = _SALUTATION.sub("", text, count=1)
+    return rest if rest.strip() else text
+
+
 def split_message(query: str) -> Message:
     """The prose and the pasted parts of ``query``; see ``Message``."""
+    query = without_salutation(query)
     pasted = [match.group(0) for match in _CODE.finditer(query)]
     lines = _CODE.sub(" ", query).split("\n")
     # Non-blank lines after each line: a sign-off is followed by a short signature only.
