@@ -7,17 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.desk_factories import (
+    FACTORY,
     TAXONOMY,
     make_customer,
     make_handoff,
     make_ticket,
     make_user,
 )
-from trycatch.agent.models import HandoffStatus
+from trycatch.agent.models import ConversationMessage, Handoff, HandoffStatus
+from trycatch.agent.models import Role as Speaker
 from trycatch.desk import (
     EMAIL,
     OUTREACH_CATEGORY,
@@ -26,6 +28,7 @@ from trycatch.desk import (
     PermissionDenied,
     Priority,
     Role,
+    Ticket,
     TicketClosed,
     TicketInputError,
     TicketNotFound,
@@ -414,3 +417,46 @@ def test_viewers_and_inactive_staff_change_nothing(
     else:
         with pytest.raises(PermissionDenied):
             get_ticket_for(session, actor=actor, ticket_id=ticket.id)
+
+
+def test_a_conversation_escalated_again_joins_its_open_ticket(session: Session) -> None:
+    first = make_handoff(session, questions=["My domain will not verify."])
+    ticket = open_ticket_from_handoff(session, handoff_id=first.id, actor=FACTORY)
+    me = make_user(session)
+    reply(session, ticket_id=ticket.id, actor=me, body="Which DNS provider do you use?")
+    conversation = first.conversation
+    conversation.messages.append(
+        ConversationMessage(role=Speaker.CUSTOMER, text="Still stuck, a human please.")
+    )
+    second = Handoff(
+        conversation_id=conversation.id,
+        reason="The customer asked for a human.",
+        summary="Still stuck, a human please.",
+        status=HandoffStatus.OPEN,
+    )
+    session.add(second)
+    session.commit()
+
+    joined = open_ticket_from_handoff(session, handoff_id=second.id, actor=FACTORY)
+    assert joined.id == ticket.id
+    assert joined.status == TicketStatus.OPEN  # reopened from pending
+    assert joined.messages[-1].body == "Still stuck, a human please."
+    assert second.status == HandoffStatus.TAKEN
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+    close_ticket(
+        session,
+        ticket_id=ticket.id,
+        actor=me,
+        taxonomy=TAXONOMY,
+        category="Usability",
+        product_area="billing",
+        outcomes=[OutcomeInput(kind="no_action", reason="Explained DNS propagation times.")],
+    )
+    third = Handoff(
+        conversation_id=conversation.id, reason="Again.", summary="", status=HandoffStatus.OPEN
+    )
+    session.add(third)
+    session.commit()
+    fresh = open_ticket_from_handoff(session, handoff_id=third.id, actor=FACTORY)
+    assert fresh.id != ticket.id  # a closed ticket stays closed: a new question, a new ticket

@@ -156,6 +156,9 @@ def open_ticket_from_handoff(session: Session, *, handoff_id: int, actor: Actor)
     answer, retrieved documents, reason). The handoff is marked taken. A conversation without
     a known customer gets an anonymous customer row, so the ticket still has someone to
     answer through its link. The ticket starts unassigned.
+
+    A conversation escalated again while its ticket is still open or pending does not open
+    a second ticket: the customer's new message joins the first (which reopens).
     """
     require(actor, Action.OPEN_TICKET)
     existing = session.scalars(select(Ticket).where(Ticket.handoff_id == handoff_id)).first()
@@ -165,6 +168,14 @@ def open_ticket_from_handoff(session: Session, *, handoff_id: int, actor: Actor)
     if handoff is None:
         raise HandoffNotFound(f"handoff {handoff_id}")
     conversation = handoff.conversation
+    ongoing = session.scalars(
+        select(Ticket)
+        .where(Ticket.conversation_id == conversation.id, Ticket.status != TicketStatus.CLOSED)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    ).first()
+    if ongoing is not None:
+        return _join_ongoing_ticket(session, ticket=ongoing, handoff=handoff, actor=actor)
     asked = [m.text for m in conversation.messages if m.role == Speaker.CUSTOMER]
     now = utcnow()
     customer_id = conversation.customer_id
@@ -215,6 +226,33 @@ def open_ticket_from_handoff(session: Session, *, handoff_id: int, actor: Actor)
         action="handoff.taken",
         subject=f"handoff:{handoff.id}",
         data={"ticket_id": ticket.id},
+    )
+    session.commit()
+    return ticket
+
+
+def _join_ongoing_ticket(
+    session: Session, *, ticket: Ticket, handoff: Handoff, actor: Actor
+) -> Ticket:
+    """A second escalation of a conversation: its newest customer message joins the ticket."""
+    asked = [m.text for m in handoff.conversation.messages if m.role == Speaker.CUSTOMER]
+    now = utcnow()
+    ticket.messages.append(
+        TicketMessage(
+            kind=MessageKind.CUSTOMER, body=asked[-1] if asked else handoff.summary, created_at=now
+        )
+    )
+    previous = ticket.status
+    ticket.status = TicketStatus.OPEN
+    ticket.updated_at = now
+    handoff.status = HandoffStatus.TAKEN
+    session.flush()
+    _ticket_event(
+        session,
+        actor=actor_label(actor),
+        action="ticket.escalated_again",
+        ticket=ticket,
+        data={"handoff_id": handoff.id, "reason": handoff.reason, "reopened_from": str(previous)},
     )
     session.commit()
     return ticket
