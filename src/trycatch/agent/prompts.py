@@ -86,7 +86,7 @@ def hash_of(version: PromptVersion) -> str:
 def get_version(session: Session, version_id: int) -> PromptVersion:
     version = session.get(PromptVersion, version_id)
     if version is None:
-        raise PromptVersionNotFound(f"prompt version {version_id}")
+        raise PromptVersionNotFound(f"no prompt version {version_id} (see `trycatch prompt list`)")
     return version
 
 
