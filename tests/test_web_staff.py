@@ -566,3 +566,16 @@ def test_success_outreach_from_the_staff_app(client: TestClient, session: Sessio
     assert ticket.messages[0].delivery_status == DeliveryStatus.QUEUED
     mine = client.get("/app/inbox", params={"queue": "all", "customer": ticket.customer_id})
     assert "You are at 90% of your monthly quota" in mine.text
+
+
+def test_an_invalid_article_keeps_what_was_typed(client: TestClient, session: Session) -> None:
+    ticket = make_ticket(session)
+    token = log_in(client, make_user(session))
+    refused = client.post(
+        f"/app/tickets/{ticket.id}/article",
+        data={"csrf_token": token, "title": "", "body": "Rotate the secret first."},
+    )
+    assert refused.status_code == 422
+    assert "title:" in refused.text
+    assert "Rotate the secret first." in refused.text
+    assert session.query(Article).filter_by(source_ticket_id=ticket.id).count() == 0

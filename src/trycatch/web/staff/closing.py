@@ -15,9 +15,10 @@ from trycatch.desk import (
     OutcomeKind,
     TicketNotFound,
     actor_label,
+    get_ticket_for,
     require,
 )
-from trycatch.desk.drafts import draft_article
+from trycatch.desk.drafts import ArticleDraft, draft_article
 from trycatch.desk.views import close_form
 from trycatch.knowledge.articles import (
     ArticleError,
@@ -191,6 +192,32 @@ def close(
     return see_other(f"/app/tickets/{ticket_id}?notice=closed")
 
 
+def _editor(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: StaffSession,
+    ticket_id: int,
+    draft: ArticleDraft,
+    *,
+    error: str = "",
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    return render_staff(
+        request,
+        "article.html",
+        staff=staff,
+        status_code=status_code,
+        ticket_id=ticket_id,
+        title=draft.title,
+        body=draft.body,
+        product_area=draft.product_area or "",
+        drafted_by=draft.drafted_by,
+        taxonomy=library_taxonomy(session, explicit=settings.taxonomy_path),
+        error=error,
+    )
+
+
 @router.get("/tickets/{ticket_id}/article")
 def article_editor(
     request: Request,
@@ -202,19 +229,7 @@ def article_editor(
     """An editor prefilled with a draft from the conversation (the model's, when configured)."""
     with agent_event_loop():
         draft = draft_article(session, actor=staff.user, ticket_id=ticket_id, settings=settings)
-    taxonomy = library_taxonomy(session, explicit=settings.taxonomy_path)
-    return render_staff(
-        request,
-        "article.html",
-        staff=staff,
-        ticket_id=ticket_id,
-        title=draft.title,
-        body=draft.body,
-        product_area=draft.product_area or "",
-        drafted_by=draft.drafted_by,
-        taxonomy=taxonomy,
-        error="",
-    )
+    return _editor(request, session, settings, staff, ticket_id, draft)
 
 
 @router.post("/tickets/{ticket_id}/article", response_model=None)
@@ -231,12 +246,8 @@ def save_article(
     publish: Annotated[bool, Form()] = False,
 ) -> HTMLResponse | RedirectResponse:
     """Save the article (linked to the ticket) and publish it live when asked; then close."""
-    close_form(  # the same check as the close form: may this member close this ticket?
-        session,
-        actor=staff.user,
-        ticket_id=ticket_id,
-        taxonomy=library_taxonomy(session, explicit=settings.taxonomy_path),
-    )
+    # Who may close the ticket may write its article.
+    get_ticket_for(session, actor=staff.user, ticket_id=ticket_id, action=Action.CLOSE)
     author = actor_label(staff.user)
     try:
         article = create_article(
@@ -251,16 +262,14 @@ def save_article(
             publish_article(session, slug=article.slug, actor=author, embedder=embedder)
     except ArticleError as error:
         session.rollback()
-        return render_staff(
+        typed = ArticleDraft(title=title, body=body, product_area=product_area, drafted_by="")
+        return _editor(
             request,
-            "article.html",
-            staff=staff,
-            ticket_id=ticket_id,
-            title=title,
-            body=body,
-            product_area=product_area,
-            drafted_by="",
-            taxonomy=library_taxonomy(session, explicit=settings.taxonomy_path),
+            session,
+            settings,
+            staff,
+            ticket_id,
+            typed,
             error=str(error),
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
