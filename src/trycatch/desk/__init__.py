@@ -37,6 +37,7 @@ from trycatch.desk.attachments import (
     customer_reply_with_attachment,
     open_attachment_for,
     open_attachment_for_customer,
+    staff_message_with_attachment,
     store_attachment,
 )
 from trycatch.desk.auth import (
@@ -177,6 +178,7 @@ __all__ = [
     "set_priority",
     "set_user_active",
     "staff_member",
+    "staff_message_with_attachment",
     "store_attachment",
     "suggest_classification",
     "ticket_for_email",

@@ -36,8 +36,8 @@ from trycatch.desk.access import (
     get_ticket_for,
     get_ticket_for_customer,
 )
-from trycatch.desk.models import Attachment, MessageKind, Ticket, TicketMessage
-from trycatch.desk.tickets import customer_reply
+from trycatch.desk.models import Attachment, MessageKind, Ticket, TicketMessage, User
+from trycatch.desk.tickets import add_note, customer_reply, reply
 from trycatch.settings import Settings
 from trycatch.store import record_event, utcnow
 
@@ -302,6 +302,42 @@ def customer_reply_with_attachment(
     return message
 
 
+def staff_message_with_attachment(
+    session: Session,
+    *,
+    ticket_id: int,
+    actor: User,
+    kind: MessageKind,
+    body: str,
+    upload: Upload | None,
+    email_from: str,
+    directory: Path,
+    limits: AttachmentLimits,
+) -> TicketMessage:
+    """A staff member's public reply or internal note (``kind``), optionally with a file.
+
+    The file is checked before the message is stored, so a refused file stores nothing.
+    """
+    checked = check_upload(upload, limits) if upload is not None else None
+    if kind == MessageKind.NOTE:
+        message = add_note(session, ticket_id=ticket_id, actor=actor, body=body)
+    else:
+        message = reply(session, ticket_id=ticket_id, actor=actor, body=body, email_from=email_from)
+    if checked is None:
+        return message
+    add_attachment(
+        session,
+        ticket=message.ticket,
+        message=message,
+        upload=checked,
+        actor=actor_label(actor),
+        directory=directory,
+        limits=limits,
+    )
+    session.commit()
+    return message
+
+
 def _file_of(attachment: Attachment, directory: Path) -> Path:
     path = directory / attachment.storage_key
     if not path.is_file():
@@ -355,5 +391,6 @@ __all__ = [
     "customer_reply_with_attachment",
     "open_attachment_for",
     "open_attachment_for_customer",
+    "staff_message_with_attachment",
     "store_attachment",
 ]

@@ -5,7 +5,7 @@ Reads only, through ``get_ticket_for``; the web layer renders these and never qu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from trycatch.agent.models import Handoff
 from trycatch.desk.access import Action, Actor, can, get_ticket_for
 from trycatch.desk.auth import list_staff
-from trycatch.desk.closing import PendingArticle, pending_articles_for
 from trycatch.desk.inbox import customer_tickets
 from trycatch.desk.models import MessageKind, Ticket, TicketMessage, User
 from trycatch.desk.suggest import SimilarTicket, Suggestion, similar_closed_tickets
@@ -44,7 +43,6 @@ class CloseForm:
     suggestion: Suggestion
     similar: list[SimilarTicket]
     articles: list[Article]  # published ones, and drafts written from this ticket
-    pending: list[PendingArticle] = field(default_factory=list)
 
 
 def _question(ticket: Ticket) -> str:
@@ -82,14 +80,12 @@ def close_form(session: Session, *, actor: Actor, ticket_id: int, taxonomy: Taxo
         .order_by(Article.updated_at.desc())
         .limit(200)
     )
-    pending = pending_articles_for(session, user=actor) if isinstance(actor, User) else []
     return CloseForm(
         ticket=ticket,
         taxonomy=taxonomy,
         suggestion=_suggest(session, ticket_id=ticket.id, taxonomy=taxonomy),
         similar=similar_closed_tickets(session, ticket),
         articles=list(articles),
-        pending=pending,
     )
 
 

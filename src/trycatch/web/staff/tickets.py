@@ -12,20 +12,18 @@ from trycatch.desk import (
     AttachmentError,
     AttachmentLimits,
     AttachmentNotFound,
+    MessageKind,
     Priority,
     TicketClosed,
     TicketInputError,
     TicketNotFound,
     Upload,
-    add_note,
     assign,
     flag_concern,
     open_attachment_for,
-    reply,
     set_priority,
-    store_attachment,
+    staff_message_with_attachment,
 )
-from trycatch.desk.attachments import check_upload
 from trycatch.desk.delivery import DeliveryNotFound, NotResendable, retry_delivery
 from trycatch.desk.views import ticket_page
 from trycatch.web.deps import SessionDep, SettingsDep, wake_delivery
@@ -101,30 +99,17 @@ def post_message(
     """A public reply (emailed to the customer) or an internal note, with an optional file;
     htmx gets the thread back."""
     try:
-        checked = check_upload(upload, AttachmentLimits.from_settings(settings)) if upload else None
-        if kind == "note":
-            message = add_note(session, ticket_id=ticket_id, actor=staff.user, body=body)
-        else:
-            message = reply(
-                session,
-                ticket_id=ticket_id,
-                actor=staff.user,
-                body=body,
-                email_from=settings.email_from,
-            )
-        if checked is not None:
-            store_attachment(
-                session,
-                ticket_id=ticket_id,
-                message_id=message.id,
-                filename=checked.filename,
-                content_type=checked.content_type,
-                data=checked.data,
-                actor=staff.user,
-                directory=settings.attachments_dir,
-                max_bytes=settings.attachment_max_bytes,
-                allowed_types=settings.attachment_types,
-            )
+        staff_message_with_attachment(
+            session,
+            ticket_id=ticket_id,
+            actor=staff.user,
+            kind=MessageKind.NOTE if kind == "note" else MessageKind.REPLY,
+            body=body,
+            upload=upload,
+            email_from=settings.email_from,
+            directory=settings.attachments_dir,
+            limits=AttachmentLimits.from_settings(settings),
+        )
     except (TicketInputError, TicketClosed, AttachmentError) as error:
         session.rollback()
         template = "_thread.html" if is_htmx(request) else "ticket.html"
