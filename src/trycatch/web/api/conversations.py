@@ -151,7 +151,7 @@ def rate_answer(
         comment=body.comment,
         customer=customer_ref(body.customer),
     )
-    return FeedbackPublic.from_feedback(feedback)
+    return FeedbackPublic.model_validate(feedback)
 
 
 @router.post("/{conversation_id}/handoff")

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from trycatch.agent.conversations import MAX_COMMENT, CustomerRef
-from trycatch.agent.models import Conversation, ConversationMessage, Feedback, Outcome, Rating, Role
+from trycatch.agent.models import Conversation, ConversationMessage, Outcome, Rating, Role
 from trycatch.agent.output import AgentReply
 from trycatch.knowledge.search import SearchHit
 
@@ -155,22 +155,18 @@ class TranscriptPublic(BaseModel):
         )
 
 
-class FeedbackPublic(BaseModel):
+class FromRow(BaseModel):
+    """A response read from a row's attributes of the same names (``model_validate(row)``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FeedbackPublic(FromRow):
     id: int
     message_id: int
     rating: Rating
     comment: str
     created_at: datetime
-
-    @classmethod
-    def from_feedback(cls, feedback: Feedback) -> FeedbackPublic:
-        return cls(
-            id=feedback.id,
-            message_id=feedback.message_id,
-            rating=feedback.rating,
-            comment=feedback.comment,
-            created_at=feedback.created_at,
-        )
 
 
 class SearchResultPublic(BaseModel):
@@ -197,6 +193,7 @@ __all__ = [
     "CustomerIdentity",
     "FeedbackCreate",
     "FeedbackPublic",
+    "FromRow",
     "HandoffRequest",
     "Health",
     "MessageCreate",

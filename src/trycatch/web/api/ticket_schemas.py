@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from trycatch.agent.models import Customer
 from trycatch.channels.intake import ticket_url
 from trycatch.desk import (
     Attachment,
@@ -23,12 +22,12 @@ from trycatch.desk import (
     Priority,
     Ticket,
     TicketMessage,
-    TicketOutcome,
     TicketSource,
     TicketStatus,
     User,
 )
 from trycatch.desk.models import DeliveryStatus
+from trycatch.web.api.schemas import FromRow
 
 BODY_CEILING = 100_000
 
@@ -119,30 +118,21 @@ class CloseRequest(_Request):
     outcomes: list[OutcomeCreate] = Field(default_factory=list, max_length=20)
 
 
-class CustomerPublic(BaseModel):
+class CustomerPublic(FromRow):
     id: int
     email: str | None
     name: str
     external_id: str | None
 
-    @classmethod
-    def from_customer(cls, customer: Customer) -> CustomerPublic:
-        return cls(
-            id=customer.id,
-            email=customer.email,
-            name=customer.name,
-            external_id=customer.external_id,
-        )
 
-
-class StaffPublic(BaseModel):
+class StaffPublic(FromRow):
     id: int
     name: str
     email: str
 
-    @classmethod
-    def from_user(cls, user: User | None) -> StaffPublic | None:
-        return None if user is None else cls(id=user.id, name=user.name, email=user.email)
+
+def _staff(user: User | None) -> StaffPublic | None:
+    return None if user is None else StaffPublic.model_validate(user)
 
 
 class TicketPublic(BaseModel):
@@ -173,8 +163,8 @@ class TicketPublic(BaseModel):
             "status": ticket.status,
             "priority": ticket.priority,
             "source": ticket.source,
-            "customer": CustomerPublic.from_customer(ticket.customer),
-            "assignee": StaffPublic.from_user(ticket.assignee),
+            "customer": CustomerPublic.model_validate(ticket.customer),
+            "assignee": _staff(ticket.assignee),
             "category": ticket.category,
             "product_area": ticket.product_area,
             "flagged": ticket.flagged,
@@ -233,7 +223,7 @@ class TicketMessagePublic(BaseModel):
         return cls(
             id=message.id,
             kind=message.kind,
-            author=StaffPublic.from_user(message.author),
+            author=_staff(message.author),
             body=message.body,
             created_at=message.created_at,
             delivery_status=message.delivery_status,
@@ -241,22 +231,12 @@ class TicketMessagePublic(BaseModel):
         )
 
 
-class OutcomePublic(BaseModel):
+class OutcomePublic(FromRow):
     kind: OutcomeKind
     article_id: int | None
     url: str | None
     engineering_issue_id: int | None
     reason: str
-
-    @classmethod
-    def from_outcome(cls, outcome: TicketOutcome) -> OutcomePublic:
-        return cls(
-            kind=outcome.kind,
-            article_id=outcome.article_id,
-            url=outcome.url,
-            engineering_issue_id=outcome.engineering_issue_id,
-            reason=outcome.reason,
-        )
 
 
 class HandoffPublic(BaseModel):
@@ -283,7 +263,7 @@ class TicketDetail(TicketPublic):
             {
                 **TicketPublic.fields_of(ticket, public_url=public_url),
                 "messages": [TicketMessagePublic.from_message(m) for m in ticket.messages],
-                "outcomes": [OutcomePublic.from_outcome(o) for o in ticket.outcomes],
+                "outcomes": [OutcomePublic.model_validate(o) for o in ticket.outcomes],
                 "handoff": None
                 if handoff is None
                 else HandoffPublic(
