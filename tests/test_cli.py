@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.factories import make_page, write
+from trycatch.knowledge.taxonomy import TaxonomyError, load_taxonomy
 
 Cli = Callable[..., Any]
 
@@ -126,6 +127,20 @@ def test_invalid_taxonomy_names_the_field(cli: Cli, tmp_path: Path, folder: Path
     assert result.exit_code == 1
     assert "product_areas.0.slug" in result.stderr
     assert cli("ingest", str(folder), "--taxonomy", str(bad)).exit_code == 1
+
+
+def test_an_edited_taxonomy_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("product_areas:\n  - slug: billing\n    name: Billing\n")
+    first = load_taxonomy(path)
+    assert load_taxonomy(path) is first  # parsed once while unchanged
+    path.write_text(
+        "product_areas:\n  - slug: billing\n    name: Billing\n  - slug: sso\n    name: SSO\n"
+    )
+    assert [a.slug for a in load_taxonomy(path).product_areas] == ["billing", "sso"]
+    path.write_text("product_areas: [")
+    with pytest.raises(TaxonomyError, match="not valid YAML"):
+        load_taxonomy(path)
 
 
 def test_kb_lifecycle(cli: Cli, tmp_path: Path) -> None:

@@ -110,8 +110,29 @@ def _describe(error: ValidationError, path: Path) -> str:
     return f"{path}: invalid taxonomy: " + "; ".join(problems)
 
 
+# Parsed files by (path, modification time, size): pages and close forms read the taxonomy
+# on every request, and parsing YAML takes milliseconds. An edited file is read again.
+_LOADED: dict[tuple[str, int, int], Taxonomy] = {}
+_LOADED_MAX = 32
+
+
 def load_taxonomy(path: Path) -> Taxonomy:
-    """Read and validate a taxonomy file."""
+    """Read and validate a taxonomy file (shared between callers: read it, don't change it)."""
+    try:
+        facts = path.stat()
+    except OSError as error:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {error.strerror}") from error
+    key = (str(path.resolve()), facts.st_mtime_ns, facts.st_size)
+    taxonomy = _LOADED.get(key)
+    if taxonomy is None:
+        taxonomy = _parse(path)
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.clear()
+        _LOADED[key] = taxonomy
+    return taxonomy
+
+
+def _parse(path: Path) -> Taxonomy:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
